@@ -1,0 +1,2 @@
+// Package jwt signs and verifies JSON Web Tokens.
+package jwt
