@@ -428,16 +428,24 @@ var (
 		e.clock.Advance(24 * time.Hour)
 		return tok
 	}
-	malformed   = func(*testing.T, *endpointEnv) string { return "abc.def" }
-	badBase64   = func(*testing.T, *endpointEnv) string { return "a=.b.c" }
-	badSig      = func(t *testing.T, e *endpointEnv) string { return resign(t, e, "forged", "forger-secret-thirty-two-bytes!!") }
-	otherAlg    = func(t *testing.T, e *endpointEnv) string { return resign(t, e, "hs512", string(append(pairSecret, pairSecret...))) }
-	noneAlg     = func(t *testing.T, e *endpointEnv) string { return noneToken(t, e) }
-	craft       = func(claims func(now int64) map[string]any) func(*testing.T, *endpointEnv) string {
+	malformed = func(*testing.T, *endpointEnv) string { return "abc.def" }
+	badBase64 = func(*testing.T, *endpointEnv) string { return "a=.b.c" }
+	badSig    = func(t *testing.T, e *endpointEnv) string {
+		return resign(t, e, "forged", "forger-secret-thirty-two-bytes!!")
+	}
+	otherAlg = func(t *testing.T, e *endpointEnv) string {
+		return resign(t, e, "hs512", string(append(pairSecret, pairSecret...)))
+	}
+	noneAlg = func(t *testing.T, e *endpointEnv) string { return noneToken(t, e) }
+	craft   = func(claims func(now int64) map[string]any) func(*testing.T, *endpointEnv) string {
 		return func(t *testing.T, e *endpointEnv) string { return e.sign(t, claims(e.clock.Now().Unix())) }
 	}
-	noExp  = craft(func(now int64) map[string]any { return map[string]any{"token_type": "refresh", "jti": "0123456789abcdef0123456789abcdef", "user_id": "1"} })
-	noJTI  = craft(func(now int64) map[string]any { return map[string]any{"token_type": "refresh", "exp": now + 60, "user_id": "1"} })
+	noExp = craft(func(now int64) map[string]any {
+		return map[string]any{"token_type": "refresh", "jti": "0123456789abcdef0123456789abcdef", "user_id": "1"}
+	})
+	noJTI = craft(func(now int64) map[string]any {
+		return map[string]any{"token_type": "refresh", "exp": now + 60, "user_id": "1"}
+	})
 	noType = craft(func(now int64) map[string]any {
 		return map[string]any{"exp": now + 60, "jti": "0123456789abcdef0123456789abcdef", "user_id": "1"}
 	})
