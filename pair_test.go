@@ -880,3 +880,48 @@ func TestStoreFailureFailsClosed(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkPairs(b *testing.B) {
+	ctx := context.Background()
+	b.Run("Issue", func(b *testing.B) {
+		e := newPairEnv(b, nil)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := e.p.Issue(ctx, "42", nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Refresh", func(b *testing.B) {
+		e := newPairEnv(b, nil)
+		pair := e.issue(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := e.p.Refresh(ctx, pair.Refresh); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("RefreshRotate", func(b *testing.B) {
+		e := newPairEnv(b, func(c *jwt.PairConfig) { c.Rotate = true })
+		tok := e.issue(b).Refresh
+		b.ReportAllocs()
+		for b.Loop() {
+			pair, err := e.p.Refresh(ctx, tok)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tok = pair.Refresh
+		}
+	})
+	b.Run("VerifyAccess", func(b *testing.B) {
+		e := newPairEnv(b, nil)
+		pair := e.issue(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := e.p.VerifyAccess(ctx, pair.Access, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
