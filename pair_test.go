@@ -738,14 +738,14 @@ func TestRevokeSession(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, e.p.RevokeSession(t.Context(), sid))
 
-	_, err = e.p.Refresh(t.Context(), latest.Refresh)
-	require.ErrorIs(t, err, jwt.ErrRevoked)
+	require.ErrorIs(t, e.p.VerifyAnyType(t.Context(), latest.Refresh, nil), jwt.ErrRevoked)
 	require.ErrorIs(t, e.p.VerifyAnyType(t.Context(), latest.Access, nil), jwt.ErrRevoked, "verify asks about the session of any token")
 	require.NoError(t, e.p.VerifyAccess(t.Context(), latest.Access, nil), "VerifyAccess asks no store")
 
 	e.clock.Advance(23*time.Hour + 59*time.Minute)
 	_, err = e.p.Refresh(t.Context(), latest.Refresh)
 	require.ErrorIs(t, err, jwt.ErrRevoked, "revoked until the session's last refresh token expires")
+	assert.NotErrorIs(t, err, jwt.ErrReused, "refused for its session, not as a reuse")
 
 	e.clock.Advance(-46 * time.Hour)
 	_, err = e.p.Refresh(t.Context(), other.Refresh)
