@@ -40,3 +40,13 @@ func VerifyJWS(token string, keys Keys) ([]byte, error) {
 	}
 	return payload, nil
 }
+
+// MatchHeader is the fast path of Keys that know their tokens' encoded
+// headers: nil when keys has none or enc is none of them.
+func MatchHeader(keys Keys, enc string) Verifier {
+	if m, ok := keys.(headerMatcher); ok {
+		v, _ := m.matchHeader(enc)
+		return v
+	}
+	return nil
+}

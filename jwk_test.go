@@ -987,3 +987,24 @@ func BenchmarkKeySetVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestKeySetFastPath(t *testing.T) {
+	ss := edSigners(t, "a", "b", "")
+	claims := jwt.Claims{Subject: "s"}
+	header := func(s jwt.Signer) string {
+		tok, err := jwt.Sign(s, claims)
+		require.NoError(t, err)
+		return tok[:strings.IndexByte(tok, '.')]
+	}
+	ks, err := jwt.NewKeySet(ss[0].Public(), ss[1].Public(), ss[2].Public())
+	require.NoError(t, err)
+	for _, s := range ss[:2] {
+		assert.Equal(t, s.Public(), jwt.MatchHeader(ks, header(s)), "each key's own header finds it without JSON")
+	}
+	assert.Nil(t, jwt.MatchHeader(ks, header(ss[2])), "no fast path for a key without kid in a set of several")
+	assert.Nil(t, jwt.MatchHeader(ks, jwtB64.EncodeToString([]byte(`{"alg":"EdDSA","kid":"a"}`))), "other bytes take the slow path")
+
+	one, err := jwt.NewKeySet(ss[2].Public())
+	require.NoError(t, err)
+	assert.Equal(t, ss[2].Public(), jwt.MatchHeader(one, header(ss[2])), "a set of one key takes its header without kid")
+}
