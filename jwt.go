@@ -236,8 +236,20 @@ func Verify(token string, keys Keys, dst any) error {
 //  4. only now the payload: one strict JSON object, then the claims in the
 //     order [Expect] lists.
 //
-// On any error, dst is left as the zero value of its type.
+// On any error, dst is left as the zero value of its type, whatever it
+// held before: a variable reused across tokens never keeps the claims of
+// an earlier one.
 func (e Expect) Verify(token string, keys Keys, dst any) error {
+	err := e.verify(token, keys, dst)
+	if err != nil && dst != nil {
+		if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+			rv.Elem().SetZero()
+		}
+	}
+	return err
+}
+
+func (e *Expect) verify(token string, keys Keys, dst any) error {
 	maxLen := e.MaxLength
 	if maxLen <= 0 {
 		maxLen = DefaultMaxLength
@@ -280,15 +292,7 @@ func (e Expect) Verify(token string, keys Keys, dst any) error {
 		return fmt.Errorf("%w: payload is not base64url", ErrMalformed)
 	}
 	payload = payload[:n]
-	if err := decodeClaims(payload, dst, &e, hdr.Type); err != nil {
-		if dst != nil {
-			if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() {
-				rv.Elem().SetZero()
-			}
-		}
-		return err
-	}
-	return nil
+	return decodeClaims(payload, dst, e, hdr.Type)
 }
 
 // verifierFor finds the verifier for a token's encoded header: by comparing
