@@ -350,9 +350,10 @@ var claimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
 // registered claims with e.
 func decodeClaims(payload []byte, dst any, e *Expect, typ string) error {
 	names := fieldNames(dst)
-	folded := false
+	folded, hasExp := false, false
 	if !checkJSON(payload, func(name string) {
 		folded = folded || foldsTo(name, claimNames[:]) || foldsTo(name, names)
+		hasExp = hasExp || name == "exp"
 	}) {
 		return fmt.Errorf("%w: payload is not a strict JSON object", ErrMalformed)
 	}
@@ -375,6 +376,11 @@ func decodeClaims(payload []byte, dst any, e *Expect, typ string) error {
 				return claimsError(err)
 			}
 		}
+	}
+	// A NumericDate of zero reads as absent, but "exp":0 is a time in
+	// 1970, long past: it must not pass where exp may be left out.
+	if hasExp && c.Expiry == 0 {
+		return ErrExpired
 	}
 	return e.check(c, typ)
 }

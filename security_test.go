@@ -928,3 +928,24 @@ func TestExpectDefaults(t *testing.T) {
 		require.NoError(t, jwt.Verify(future, k, nil))
 	})
 }
+
+// TestAttackExpZeroWhereExpiryIsOptional checks that "exp":0, a time in
+// 1970, is expired and not taken for an absent exp, even under a policy
+// that lets tokens without exp through.
+func TestAttackExpZeroWhereExpiryIsOptional(t *testing.T) {
+	k := hs256(t)
+	optional := secPolicy
+	optional.AllowMissingExpiry = true
+	for _, payload := range []string{`{"exp":0}`, `{"exp":0.0}`, `{"exp":0.9,"sub":"42"}`, `{"exp":-0}`} {
+		t.Run(payload, func(t *testing.T) {
+			tok := signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, payload)
+			var c jwt.Claims
+			require.ErrorIs(t, optional.Verify(tok, k, &c), jwt.ErrExpired)
+			require.ErrorIs(t, optional.Verify(tok, k, nil), jwt.ErrExpired)
+			var m map[string]any
+			require.ErrorIs(t, optional.Verify(tok, k, &m), jwt.ErrExpired)
+			require.ErrorIs(t, secPolicy.Verify(tok, k, &c), jwt.ErrExpired, "the default policy says expired too")
+		})
+	}
+	require.NoError(t, optional.Verify(signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, `{"sub":"42"}`), k, nil), "absent exp is still allowed")
+}
