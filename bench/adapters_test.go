@@ -257,6 +257,11 @@ func ourKey(k keys) (jwt.Signer, jwt.Keys) {
 // user's through encoding/json.
 func ourAdapters(k keys) []adapter {
 	s, ks := ourKey(k)
+	// The destinations live outside the calls, as the plain floor's
+	// does: the benchmark counts the library's allocations, not the
+	// caller's. Benchmarks and tests call adapters from one goroutine.
+	var oc ourClaims
+	var rc jwt.Claims
 	return []adapter{{
 		name: "jwtpair",
 		sign: func(c *UserClaims) (string, error) {
@@ -264,7 +269,7 @@ func ourAdapters(k keys) []adapter {
 			return jwt.Sign(s, &oc)
 		},
 		verify: func(tok string, dst *UserClaims) error {
-			var oc ourClaims
+			oc = ourClaims{}
 			if err := jwt.Verify(tok, ks, &oc); err != nil {
 				return err
 			}
@@ -276,11 +281,11 @@ func ourAdapters(k keys) []adapter {
 		name:    "jwtpair-claims",
 		partial: true,
 		verify: func(tok string, dst *UserClaims) error {
-			var c jwt.Claims
-			if err := jwt.Verify(tok, ks, &c); err != nil {
+			rc = jwt.Claims{}
+			if err := jwt.Verify(tok, ks, &rc); err != nil {
 				return err
 			}
-			fromRegistered(&c, dst)
+			fromRegistered(&rc, dst)
 			return nil
 		},
 	}, {
