@@ -84,4 +84,64 @@ var (
 	// ErrUnsupportedAlgorithm is returned by constructors given an algorithm
 	// this package does not implement, such as "none".
 	ErrUnsupportedAlgorithm = errors.New("jwt: unsupported algorithm")
+
+	// ErrDuplicateKeyID is returned by NewKeySet and JWKSet.KeySet when
+	// two keys share a kid (or two have none): a token's kid must name
+	// one key, never a choice.
+	ErrDuplicateKeyID = errors.New("jwt: duplicate key ID in key set")
+)
+
+// Errors of the pair manager ([Pairs]) and its HTTP endpoints. The token
+// errors are listed in the order Pairs checks them after the signature and
+// the time claims.
+var (
+	// ErrRevoked is returned for a token that may no longer be used: a
+	// refresh token revoked by [Pairs.Revoke] or already used by a rotating
+	// refresh, or a token whose session was revoked. SimpleJWT calls such a
+	// token blacklisted.
+	ErrRevoked = errors.New("jwt: token is revoked")
+
+	// ErrReused is returned, together with ErrRevoked, when a refresh token
+	// that a rotating refresh already consumed is presented again after the
+	// grace window: the token has probably been stolen, and its whole
+	// session has been revoked.
+	ErrReused = errors.New("jwt: refresh token was used before")
+
+	// ErrMissingID is returned for a token without the id claim (jti by
+	// default). Pairs only accept tokens with an id, since revocation needs
+	// one.
+	ErrMissingID = errors.New("jwt: token has no id")
+
+	// ErrMissingTokenType is returned for a token without the token type
+	// claim (token_type by default) where a type is required.
+	ErrMissingTokenType = errors.New("jwt: token has no type")
+
+	// ErrWrongTokenType is returned when the token type claim is not the
+	// type required: an access token presented as a refresh token, or a
+	// refresh token presented as an access token.
+	ErrWrongTokenType = errors.New("jwt: token has the wrong type")
+
+	// ErrSessionExpired is returned by a refresh once the absolute session
+	// lifetime (PairConfig.SessionTTL) of the login has passed, or when
+	// that lifetime is set and the refresh token does not say when the
+	// login happened.
+	ErrSessionExpired = errors.New("jwt: session lifetime has ended")
+
+	// ErrMissingSubject is returned by [Pairs.Issue] given an empty subject.
+	ErrMissingSubject = errors.New("jwt: token has no subject")
+
+	// ErrReservedClaim is returned by [Pairs.Issue] when an extra claim uses
+	// a name the pair manager writes itself, or a registered claim name.
+	ErrReservedClaim = errors.New("jwt: extra claim uses a reserved name")
+
+	// ErrNoActiveAccount is returned by an [Authenticator] when the
+	// credentials match no active account, whatever the reason (unknown
+	// user, wrong password, inactive user), and when a subject no longer
+	// belongs to an active account.
+	ErrNoActiveAccount = errors.New("jwt: no active account")
+
+	// ErrConfig is returned by [NewPairs] and [NewEndpoints] for a
+	// configuration that cannot work, such as a missing signer or a
+	// negative lifetime.
+	ErrConfig = errors.New("jwt: invalid configuration")
 )
