@@ -150,7 +150,7 @@ func decodeFast(payload string, c *Claims, info *dstInfo) bool {
 					return false // duplicate
 				}
 			}
-			if nOthers == len(others) || !known(name, info.names) && (foldsTo(name, claimNames[:]) || foldsTo(name, info.names)) {
+			if nOthers == len(others) || !known(name, info.names) && (foldsToASCII(name, claimNames[:]) || foldsToASCII(name, info.names)) {
 				return false
 			}
 			others[nOthers] = name
@@ -178,6 +178,18 @@ func decodeFast(payload string, c *Claims, info *dstInfo) bool {
 func known(name string, names []string) bool {
 	for _, n := range names {
 		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// foldsToASCII is foldsTo for a name and names of ASCII only, where
+// folding is ASCII case folding; names of another length are passed over
+// without a look at their bytes.
+func foldsToASCII(name string, names []string) bool {
+	for _, n := range names {
+		if len(n) == len(name) && n != name && equalFoldASCII(n, name) {
 			return true
 		}
 	}
@@ -216,16 +228,18 @@ func (d *fastDecoder) end() bool {
 
 // str reads a string of printable ASCII without escapes.
 func (d *fastDecoder) str() (string, bool) {
-	if !d.byte('"') {
+	s, i := d.s, d.i
+	if i >= len(s) || s[i] != '"' {
 		return "", false
 	}
-	start := d.i
-	for d.i < len(d.s) && plainChars[d.s[d.i]] {
-		d.i++
+	i++
+	start := i
+	for i < len(s) && plainChars[s[i]] {
+		i++
 	}
-	if d.i < len(d.s) && d.s[d.i] == '"' {
-		d.i++
-		return d.s[start : d.i-1], true
+	if i < len(s) && s[i] == '"' {
+		d.i = i + 1
+		return s[start:i], true
 	}
 	return "", false
 }
@@ -274,24 +288,26 @@ func (d *fastDecoder) audience() (Audience, bool) {
 // date reads a NumericDate written as an integer without sign, exponent
 // or fraction, in range.
 func (d *fastDecoder) date() (NumericDate, bool) {
-	start := d.i
+	s, i := d.s, d.i
+	start := i
 	var n int64
-	for d.i < len(d.s) && '0' <= d.s[d.i] && d.s[d.i] <= '9' {
-		n = n*10 + int64(d.s[d.i]-'0')
-		d.i++
-		if d.i-start > 12 {
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		if i-start == 12 {
 			return 0, false
 		}
+		n = n*10 + int64(s[i]-'0')
+		i++
 	}
-	l := d.i - start
-	if l == 0 || l > 1 && d.s[start] == '0' || n > maxNumericDate {
+	l := i - start
+	if l == 0 || l > 1 && s[start] == '0' || n > maxNumericDate {
 		return 0, false
 	}
-	if d.i < len(d.s) {
-		if c := d.s[d.i]; c == '.' || c == 'e' || c == 'E' {
+	if i < len(s) {
+		if c := s[i]; c == '.' || c == 'e' || c == 'E' {
 			return 0, false
 		}
 	}
+	d.i = i
 	return NumericDate(n), true
 }
 

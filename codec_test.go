@@ -1,7 +1,11 @@
 package jwt_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +113,88 @@ func FuzzClaimsCodec(f *testing.F) {
 				}
 			}
 			sameClass(t, jwt.DecodeClaimsFast(payload, nil, &e), jwt.DecodeClaimsSlow([]byte(payload), nil, &e))
+			for _, tok := range codecTokens(t, payload) {
+				sameVerify(t, &e, tok)
+			}
+		}
+	})
+}
+
+// codecKey is the HMAC key of the token-level half of FuzzClaimsCodec.
+var codecKey = func() *jwt.HMAC {
+	k, err := jwt.NewHMAC(jwt.HS256, []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// codecTokens returns tokens made of payload, each with the header the key
+// writes, so that Verify takes its fast path: payload signed, payload
+// signed with a bad MAC, payload taken as the encoded payload part (any
+// character, any length), and payload taken as the signature part.
+func codecTokens(t *testing.T, payload string) []string {
+	tok, err := jwt.Sign(codecKey, jwt.Claims{})
+	require.NoError(t, err)
+	hdr := tok[:strings.IndexByte(tok, '.')]
+	b64 := base64.RawURLEncoding
+	mac := func(input string) string {
+		h := hmac.New(sha256.New, []byte("0123456789abcdef0123456789abcdef"))
+		h.Write([]byte(input))
+		return b64.EncodeToString(h.Sum(nil))
+	}
+	input := hdr + "." + b64.EncodeToString([]byte(payload))
+	raw := hdr + "." + payload
+	return []string{
+		input + "." + mac(input),
+		input + "." + mac(input+"x"),
+		raw + "." + mac(raw),
+		input + "." + payload,
+		payload,
+	}
+}
+
+// sameVerify checks that Verify gives tok the same result, error and
+// claims, with its fast paths as without them, for each kind of
+// destination.
+func sameVerify(t *testing.T, e *jwt.Expect, tok string) {
+	t.Helper()
+	check := func(fast, slow any) {
+		t.Helper()
+		var fe, se error
+		fe = e.Verify(tok, codecKey, fast)
+		jwt.WithoutFastPaths(func() { se = e.Verify(tok, codecKey, slow) })
+		sameClass(t, fe, se)
+		if fe != nil {
+			assert.Equal(t, se.Error(), fe.Error())
+		}
+		assert.Equal(t, slow, fast)
+	}
+	check(new(jwt.Claims), new(jwt.Claims))
+	check(new(plainUser), new(plainUser))
+	check(new(embedUser), new(embedUser))
+	check(new(map[string]any), new(map[string]any))
+	check(nil, nil)
+}
+
+// FuzzBase64URL holds the one-pass decoder to isBase64URL's alphabet and
+// base64.RawURLEncoding.Strict().
+func FuzzBase64URL(f *testing.F) {
+	for _, s := range []string{"", "A", "AA", "AB", "AAA", "AAB", "AAAA", "eyJhbGciOiJIUzI1NiJ9", "a-_b", "a+/b", "AAAA=", "AA\nAA", "AAAAAAAAAAAA", "AAAAAAAA\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		dst := make([]byte, len(s)*3/4)
+		n, alphabet, strict := jwt.DecodeB64URL(dst, s)
+		want := true
+		for _, c := range []byte(s) {
+			want = want && strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", c) >= 0
+		}
+		require.Equal(t, want, alphabet, "alphabet of %q", s)
+		ref, err := base64.RawURLEncoding.Strict().DecodeString(s)
+		require.Equal(t, alphabet && err == nil, strict, "strictness of %q", s)
+		if strict {
+			require.Equal(t, ref, dst[:n])
 		}
 	})
 }

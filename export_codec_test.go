@@ -18,3 +18,14 @@ func FastTakes(payload string, dst any) bool {
 	var c Claims
 	return decodeFast(payload, &c, infoFor(dst))
 }
+
+// DecodeB64URL is the one-pass base64url decoder.
+func DecodeB64URL(dst []byte, src string) (int, bool, bool) { return decodeB64URL(dst, src) }
+
+// WithoutFastPaths runs f with every fast path of Verify, Sign and Pairs
+// turned off. Tests that call it must not run in parallel.
+func WithoutFastPaths(f func()) {
+	noFastPaths.Store(true)
+	defer noFastPaths.Store(false)
+	f()
+}

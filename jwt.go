@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Algorithm is a JWS algorithm name as registered by RFC 7518 §3.1 and
@@ -262,8 +263,13 @@ func (e *Expect) verify(token string, keys Keys, dst any) error {
 	if d1 <= 0 || d2 <= d1+1 || d2 == len(token)-1 || strings.IndexByte(token[d1+1:d2], '.') >= 0 {
 		return fmt.Errorf("%w: not three non-empty parts", ErrMalformed)
 	}
+	if k, ok := keys.(*HMAC); ok && token[:d1] == k.enc && !noFastPaths.Load() {
+		if handled, err := e.verifyHMAC(token, d1, d2, k, dst); handled {
+			return err
+		}
+	}
 	if !isBase64URL(token[:d1]) || !isBase64URL(token[d1+1:d2]) || !isBase64URL(token[d2+1:]) {
-		return fmt.Errorf("%w: not base64url", ErrMalformed)
+		return errNotBase64URL
 	}
 
 	v, hdr, err := verifierFor(token[:d1], keys)
@@ -277,6 +283,58 @@ func (e *Expect) verify(token string, keys Keys, dst any) error {
 	}
 	return decodeClaims(payload, dst, e, hdr.Type)
 }
+
+// noFastPaths is set only in tests that compare the fast paths with the
+// general ones.
+// It is read atomically so that a test turning it off races with nothing.
+var noFastPaths atomic.Bool
+
+// errNotBase64URL is the error of a part holding a character outside the
+// base64url alphabet.
+var errNotBase64URL = fmt.Errorf("%w: not base64url", ErrMalformed)
+
+// maxFastPayload is the longest encoded payload verifyHMAC decodes on the
+// stack; it decodes to at most 1024 bytes.
+const maxFastPayload = 1365
+
+// verifyHMAC is verify for a token whose encoded header is exactly the one
+// k writes, the usual case: each part is read once. The payload is decoded
+// into a stack buffer before the signature is checked, but only to check
+// its alphabet, so that the order of checks and every error are those of
+// the general path; it is parsed only after the MAC has been checked.
+// handled is false, with nothing decided, when a part is too long for the
+// buffers; the general path then takes the token.
+func (e *Expect) verifyHMAC(token string, d1, d2 int, k *HMAC, dst any) (handled bool, err error) {
+	penc, senc := token[d1+1:d2], token[d2+1:]
+	var buf [1024]byte
+	if len(penc) > maxFastPayload || len(senc)*6/8 > len(hmacState{}.sig) {
+		return false, nil
+	}
+	n, palpha, pstrict := decodeB64URL(buf[:], penc)
+	st := k.pool.Get().(*hmacState)
+	m, salpha, sstrict := decodeB64URL(st.sig[:], senc)
+	switch {
+	case !palpha || !salpha:
+		err = errNotBase64URL
+	case !sstrict:
+		err = errSigNotBase64URL
+	case m != k.size || !st.check(token[:d2], m):
+		err = ErrSignature
+	}
+	k.pool.Put(st)
+	if err != nil {
+		return true, err
+	}
+	if !pstrict {
+		return true, errPayloadNotBase64URL
+	}
+	return true, decodeClaims(string(buf[:n]), dst, e, k.hdr.Type)
+}
+
+var (
+	errSigNotBase64URL     = fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+	errPayloadNotBase64URL = fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+)
 
 // checkSignature checks the signature of token, whose dots are at d1 and
 // d2, with v over token[:d2], and only then returns the decoded payload.
@@ -298,7 +356,7 @@ func checkSignature(token string, d1, d2 int, v Verifier) (string, error) {
 		sig := buf[len(token):]
 		n, err := b64.Decode(sig, buf[d2+1:len(token)])
 		if err != nil {
-			return "", fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+			return "", errSigNotBase64URL
 		}
 		// The verifier may not grow the signing input over the rest.
 		if err := v.Verify(buf[:d2:d2], sig[:n]); err != nil {
@@ -318,7 +376,7 @@ func decodePayload(enc string) (string, error) {
 	if len(enc) > len(src) {
 		p, err := b64.DecodeString(enc)
 		if err != nil {
-			return "", fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+			return "", errPayloadNotBase64URL
 		}
 		return string(p), nil
 	}

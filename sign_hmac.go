@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/base64"
 	"fmt"
 	"hash"
 	"sync"
@@ -97,30 +96,32 @@ func (k *HMAC) mac(dst, input []byte) []byte {
 // when the encoded signature is too long for that state; the caller then
 // takes the general path, which decides as before.
 func (k *HMAC) verifyToken(token string, d2 int) (handled bool, err error) {
-	b64 := base64.RawURLEncoding.Strict()
 	enc := token[d2+1:]
-	st := k.pool.Get().(*hmacState)
-	defer k.pool.Put(st)
-	if b64.DecodedLen(len(enc)) > len(st.sig) {
+	if len(enc)*6/8 > len(hmacState{}.sig) {
 		return false, nil
 	}
-	n, err := b64.Decode(st.sig[:], st.in[:copy(st.in[:], enc)])
-	if err != nil {
-		return true, fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+	st := k.pool.Get().(*hmacState)
+	n, _, strict := decodeB64URL(st.sig[:], enc)
+	switch {
+	case !strict:
+		err = errSigNotBase64URL
+	case n != k.size || !st.check(token[:d2], n):
+		err = ErrSignature
 	}
-	if n != k.size {
-		return true, ErrSignature
-	}
+	k.pool.Put(st)
+	return true, err
+}
+
+// check reports whether the first n bytes of st.sig are the MAC of input,
+// which it hashes through st.in, in constant time.
+func (st *hmacState) check(input string, n int) bool {
 	st.h.Reset()
-	for i := 0; i < d2; {
-		m := copy(st.in[:], token[i:d2])
+	for len(input) > 0 {
+		m := copy(st.in[:], input)
 		st.h.Write(st.in[:m])
-		i += m
+		input = input[m:]
 	}
-	if !hmac.Equal(st.h.Sum(st.sum[:0]), st.sig[:n]) {
-		return true, ErrSignature
-	}
-	return true, nil
+	return hmac.Equal(st.h.Sum(st.sum[:0]), st.sig[:n])
 }
 
 // Verify checks the MAC in constant time. A MAC of any length but the hash
