@@ -66,22 +66,24 @@ func (d NumericDate) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a JSON number. A string, null or a number out of range
 // is refused with an error wrapping [ErrMalformed].
 func (d *NumericDate) UnmarshalJSON(data []byte) error {
-	v, ok := parseNumericDate(data)
+	v, ok := parseNumericDate(string(data))
 	if !ok {
-		return fmt.Errorf("%w: NumericDate must be a number from 0 to %d", ErrMalformed, maxNumericDate)
+		return errNumericDate
 	}
 	*d = v
 	return nil
 }
 
-func parseNumericDate(data []byte) (NumericDate, bool) {
+var errNumericDate = fmt.Errorf("%w: NumericDate must be a number from 0 to %d", ErrMalformed, maxNumericDate)
+
+func parseNumericDate(data string) (NumericDate, bool) {
 	if len(data) == 0 || !(data[0] == '-' || '0' <= data[0] && data[0] <= '9') {
 		return 0, false
 	}
-	if n, err := strconv.ParseInt(string(data), 10, 64); err == nil {
+	if n, err := strconv.ParseInt(data, 10, 64); err == nil {
 		return NumericDate(n), 0 <= n && n <= maxNumericDate
 	}
-	f, err := strconv.ParseFloat(string(data), 64)
+	f, err := strconv.ParseFloat(data, 64)
 	if err != nil || math.IsNaN(f) || f < 0 || f >= maxNumericDate+1 {
 		return 0, false
 	}

@@ -92,7 +92,11 @@ const maxFastMembers = 16
 // whether it could. Members with names in info are left for
 // encoding/json; other members are checked as JSON and skipped. When it
 // returns false, c may be partly written and nothing is known of payload.
-func decodeFast(payload string, c *Claims, info *dstInfo) bool {
+//
+// When capture is not nil, the raw JSON of the members it names that are
+// not registered claims is kept in it, and which registered claims were
+// present.
+func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) bool {
 	if !info.fast {
 		return false
 	}
@@ -155,7 +159,11 @@ func decodeFast(payload string, c *Claims, info *dstInfo) bool {
 			}
 			others[nOthers] = name
 			nOthers++
+			start := d.i
 			ok = d.value()
+			if capture != nil {
+				capture.keep(name, d.s[start:d.i])
+			}
 		}
 		if !ok || seen&bit != 0 {
 			return false
@@ -166,11 +174,39 @@ func decodeFast(payload string, c *Claims, info *dstInfo) bool {
 		case d.byte(','):
 			d.space()
 		case d.byte('}'):
+			if capture != nil {
+				capture.seen = seen
+			}
 			return d.end()
 		default:
 			return false
 		}
 	}
+}
+
+// captured is what decodeFast keeps of a payload for the pair manager.
+type captured struct {
+	// names are the members to keep, at most 8.
+	names []string
+	// raw[i] is the JSON of the member names[i], when found has bit i.
+	raw   [8]string
+	found uint8
+	// seen has the seen bits of the registered claims present.
+	seen uint
+}
+
+func (c *captured) keep(name, raw string) {
+	for i, n := range c.names {
+		if n == name {
+			c.raw[i] = raw
+			c.found |= 1 << i
+		}
+	}
+}
+
+// get returns the JSON of names[i] and whether it was present.
+func (c *captured) get(i int) (string, bool) {
+	return c.raw[i], c.found&(1<<i) != 0
 }
 
 // known reports whether name is one of names exactly; if it is not, it

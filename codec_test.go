@@ -1,9 +1,11 @@
 package jwt_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -76,7 +78,7 @@ func sameClass(t *testing.T, fast, slow error) {
 // encoding/json: the same decision, the same error class and the same
 // values, for every kind of destination.
 func FuzzClaimsCodec(f *testing.F) {
-	for _, s := range codecSeeds {
+	for _, s := range append(codecSeeds, pairSeeds...) {
 		f.Add(s)
 	}
 	now := time.Unix(1700000000, 0)
@@ -117,7 +119,95 @@ func FuzzClaimsCodec(f *testing.F) {
 				sameVerify(t, &e, tok)
 			}
 		}
+		for _, tok := range codecTokens(t, payload) {
+			for _, cfg := range codecPairConfigs {
+				samePairs(t, cfg, tok)
+			}
+		}
 	})
+}
+
+// pairSeeds are payloads of the kind the pair manager issues, for
+// FuzzClaimsCodec to start from.
+var pairSeeds = []string{
+	`{"auth_time":1700000000,"exp":1800000000,"iat":1700000000,"jti":"0123456789abcdef0123456789abcdef","sid":"s1","sub":"alice","token_type":"access"}`,
+	`{"auth_time":1700000000,"exp":1800000000,"iat":1700000000,"jti":"j","sid":"s1","sub":"alice","token_type":"refresh","role":"admin"}`,
+	`{"exp":1800000000,"jti":"j","token_type":"access"}`, `{"exp":1800000000,"jti":"","token_type":"access"}`,
+	`{"exp":1800000000,"jti":"j","token_type":"access","sid":1}`, `{"exp":1800000000,"jti":"j","token_type":1}`,
+	`{"exp":1800000000,"jti":"j","token_type":"access","auth_time":"1"}`, `{"exp":1800000000,"jti":"j","token_type":"access","auth_time":1.5}`,
+	`{"exp":1800000000,"jti":"j","token_type":"access","auth_time":null}`, `{"exp":1800000000,"jti":"j","token_type":"access","sub":1}`,
+	`{"exp":1800000000,"uid":"j","typ2":"access","user_id":42,"session":"s"}`, `{"exp":1800000000,"uid":"j","typ2":"refresh","user_id":"u","session":["s"]}`,
+	`{"exp":1800000000,"uid":1,"typ2":"access"}`, `{"exp":1800000000,"jti":"j","token_type":"access","Token_type":"x"}`,
+	`{"exp":1800000000,"jti":"j","token_type":"access","nested":{"a":1}}`, `{"exp":1800000000,"jti":"j","token_type":"acc\u0065ss"}`,
+}
+
+// codecPairConfigs are the pair managers FuzzClaimsCodec compares: the
+// default claim names, and every name configured.
+var codecPairConfigs = []jwt.PairConfig{
+	{Signer: codecKey, Now: at(time.Unix(1700000000, 0))},
+	{Signer: codecKey, Now: at(time.Unix(1700000000, 0)), SubjectClaim: "user_id", IDClaim: "uid", TokenTypeClaim: "typ2", SessionClaim: "session", SessionTTL: time.Hour},
+}
+
+// samePairs checks that the pair manager gives tok the same results, with
+// its fast paths as without them: VerifyAccess and VerifyAnyType into
+// each kind of destination (a *jwt.Claims that holds claims already, to
+// check that a token's claims are merged in as encoding/json would), and
+// Refresh, whose new tokens must carry the same claims but for jti.
+func samePairs(t *testing.T, cfg jwt.PairConfig, tok string) {
+	t.Helper()
+	ctx := context.Background()
+	run := func(fast bool, f func(p *jwt.Pairs) error) error {
+		p, err := jwt.NewPairs(cfg)
+		require.NoError(t, err)
+		if fast {
+			return f(p)
+		}
+		jwt.WithoutFastPaths(func() { err = f(p) })
+		return err
+	}
+	same := func(fe, se error) {
+		t.Helper()
+		require.Equal(t, se == nil, fe == nil, "fast: %v, slow: %v", fe, se)
+		if fe != nil {
+			require.Equal(t, se.Error(), fe.Error())
+			for _, c := range append(errClasses, jwt.ErrMissingID, jwt.ErrMissingTokenType, jwt.ErrWrongTokenType, jwt.ErrSessionExpired) {
+				require.Equal(t, errors.Is(se, c), errors.Is(fe, c), "fast: %v, slow: %v", fe, se)
+			}
+		}
+	}
+	dsts := []func() any{
+		func() any { return nil },
+		func() any { return &jwt.Claims{Issuer: "old", Audience: jwt.Audience{"x"}, NotBefore: 5} },
+		func() any { return new(embedUser) },
+		func() any { return new(map[string]any) },
+	}
+	for _, verify := range []func(p *jwt.Pairs, dst any) error{
+		func(p *jwt.Pairs, dst any) error { return p.VerifyAccess(ctx, tok, dst) },
+		func(p *jwt.Pairs, dst any) error { return p.VerifyAnyType(ctx, tok, dst) },
+	} {
+		for _, dst := range dsts {
+			fd, sd := dst(), dst()
+			same(run(true, func(p *jwt.Pairs) error { return verify(p, fd) }), run(false, func(p *jwt.Pairs) error { return verify(p, sd) }))
+			assert.Equal(t, sd, fd)
+		}
+	}
+	var fp, sp jwt.Pair
+	same(run(true, func(p *jwt.Pairs) (err error) { fp, err = p.Refresh(ctx, tok); return err }),
+		run(false, func(p *jwt.Pairs) (err error) { sp, err = p.Refresh(ctx, tok); return err }))
+	if fp.Access != "" {
+		assert.Equal(t, withoutJTI(t, sp.Access), withoutJTI(t, fp.Access))
+	}
+}
+
+// withoutJTI returns the claims of tok but its random ids.
+func withoutJTI(t *testing.T, tok string) map[string]any {
+	u, err := jwt.DecodeUnverified(tok)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(u.Payload, &m))
+	delete(m, "jti")
+	delete(m, "uid")
+	return m
 }
 
 // codecKey is the HMAC key of the token-level half of FuzzClaimsCodec.
@@ -230,6 +320,24 @@ func TestFastPathTaken(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, jwt.FastTakes(tt.payload, tt.dst))
 		})
+	}
+}
+
+// TestPairsFastPathTaken pins which tokens the pair manager's fast path
+// reads, so that FuzzClaimsCodec compares two paths.
+func TestPairsFastPathTaken(t *testing.T) {
+	for i, cfg := range codecPairConfigs {
+		p, err := jwt.NewPairs(cfg)
+		require.NoError(t, err)
+		pair, err := p.Issue(context.Background(), "alice", map[string]any{"role": "admin"})
+		require.NoError(t, err)
+		assert.True(t, jwt.PairsFastTakes(p, pair.Access), "config %d, access token", i)
+		assert.True(t, jwt.PairsFastTakes(p, pair.Refresh), "config %d, refresh token", i)
+		assert.True(t, jwt.PairsFastTakes(p, codecTokens(t, pairSeeds[i*10])[0]), "config %d, seed", i)
+		assert.False(t, jwt.PairsFastTakes(p, codecTokens(t, pairSeeds[14])[0]), "config %d, nested object", i)
+		other, err := jwt.Sign(codecKey.WithKeyID("k"), jwt.Claims{})
+		require.NoError(t, err)
+		assert.False(t, jwt.PairsFastTakes(p, other), "config %d, another header", i)
 	}
 }
 

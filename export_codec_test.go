@@ -16,7 +16,7 @@ func DecodeClaimsSlow(payload []byte, dst any, e *Expect) error {
 // FastTakes reports whether the fast decoder takes payload for dst.
 func FastTakes(payload string, dst any) bool {
 	var c Claims
-	return decodeFast(payload, &c, infoFor(dst))
+	return decodeFast(payload, &c, infoFor(dst), nil)
 }
 
 // DecodeB64URL is the one-pass base64url decoder.
@@ -28,4 +28,10 @@ func WithoutFastPaths(f func()) {
 	noFastPaths.Store(true)
 	defer noFastPaths.Store(false)
 	f()
+}
+
+// PairsFastTakes reports whether the pair manager's fast path reads tok.
+func PairsFastTakes(p *Pairs, tok string) bool {
+	var c pairClaims
+	return p.parse(tok, &c) == nil && c.fast
 }

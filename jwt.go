@@ -251,23 +251,51 @@ func (e Expect) Verify(token string, keys Keys, dst any) error {
 }
 
 func (e *Expect) verify(token string, keys Keys, dst any) error {
+	d1, d2, err := e.split(token)
+	if err != nil {
+		return err
+	}
+	if k := fastKey(keys, token[:d1]); k != nil {
+		if payload, handled, err := verifyHMAC(token, d1, d2, k); handled {
+			if err != nil {
+				return err
+			}
+			return decodeClaims(payload, dst, e, k.hdr.Type)
+		}
+	}
+	return e.verifyGeneral(token, d1, d2, keys, dst)
+}
+
+// split checks the size of token and that it has three non-empty parts,
+// and returns the positions of its two dots.
+func (e *Expect) split(token string) (d1, d2 int, err error) {
 	maxLen := e.MaxLength
 	if maxLen <= 0 {
 		maxLen = DefaultMaxLength
 	}
 	if len(token) > maxLen {
-		return ErrTooLarge
+		return 0, 0, ErrTooLarge
 	}
-	d1 := strings.IndexByte(token, '.')
-	d2 := strings.LastIndexByte(token, '.')
+	d1 = strings.IndexByte(token, '.')
+	d2 = strings.LastIndexByte(token, '.')
 	if d1 <= 0 || d2 <= d1+1 || d2 == len(token)-1 || strings.IndexByte(token[d1+1:d2], '.') >= 0 {
-		return fmt.Errorf("%w: not three non-empty parts", ErrMalformed)
+		return 0, 0, fmt.Errorf("%w: not three non-empty parts", ErrMalformed)
 	}
-	if k, ok := keys.(*HMAC); ok && token[:d1] == k.enc && !noFastPaths.Load() {
-		if handled, err := e.verifyHMAC(token, d1, d2, k, dst); handled {
-			return err
-		}
+	return d1, d2, nil
+}
+
+// fastKey returns keys as an *HMAC when it is one and hdr is exactly the
+// encoded header it writes: the tokens verifyHMAC takes.
+func fastKey(keys Keys, hdr string) *HMAC {
+	if k, ok := keys.(*HMAC); ok && hdr == k.enc && !noFastPaths.Load() {
+		return k
 	}
+	return nil
+}
+
+// verifyGeneral is verify for any token and any keys, from the alphabet
+// check on.
+func (e *Expect) verifyGeneral(token string, d1, d2 int, keys Keys, dst any) error {
 	if !isBase64URL(token[:d1]) || !isBase64URL(token[d1+1:d2]) || !isBase64URL(token[d2+1:]) {
 		return errNotBase64URL
 	}
@@ -298,17 +326,18 @@ var errNotBase64URL = fmt.Errorf("%w: not base64url", ErrMalformed)
 const maxFastPayload = 1365
 
 // verifyHMAC is verify for a token whose encoded header is exactly the one
-// k writes, the usual case: each part is read once. The payload is decoded
-// into a stack buffer before the signature is checked, but only to check
-// its alphabet, so that the order of checks and every error are those of
-// the general path; it is parsed only after the MAC has been checked.
-// handled is false, with nothing decided, when a part is too long for the
-// buffers; the general path then takes the token.
-func (e *Expect) verifyHMAC(token string, d1, d2 int, k *HMAC, dst any) (handled bool, err error) {
+// k writes, the usual case, up to the claims: each part is read once. The
+// payload is decoded into a stack buffer before the signature is checked,
+// but only to check its alphabet, so that the order of checks and every
+// error are those of the general path; it is returned, to be parsed, only
+// after the MAC has been checked. handled is false, with nothing decided,
+// when a part is too long for the buffers; the general path then takes
+// the token.
+func verifyHMAC(token string, d1, d2 int, k *HMAC) (payload string, handled bool, err error) {
 	penc, senc := token[d1+1:d2], token[d2+1:]
 	var buf [1024]byte
 	if len(penc) > maxFastPayload || len(senc)*6/8 > len(hmacState{}.sig) {
-		return false, nil
+		return "", false, nil
 	}
 	n, palpha, pstrict := decodeB64URL(buf[:], penc)
 	st := k.pool.Get().(*hmacState)
@@ -323,12 +352,12 @@ func (e *Expect) verifyHMAC(token string, d1, d2 int, k *HMAC, dst any) (handled
 	}
 	k.pool.Put(st)
 	if err != nil {
-		return true, err
+		return "", true, err
 	}
 	if !pstrict {
-		return true, errPayloadNotBase64URL
+		return "", true, errPayloadNotBase64URL
 	}
-	return true, decodeClaims(string(buf[:n]), dst, e, k.hdr.Type)
+	return string(buf[:n]), true, nil
 }
 
 var (
@@ -453,15 +482,18 @@ var claimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
 // and encoding/json.
 func decodeClaims(payload string, dst any, e *Expect, typ string) error {
 	info := infoFor(dst)
+	if noFastPaths.Load() {
+		return decodeClaimsSlow([]byte(payload), dst, e, typ, info.names)
+	}
 	if d, ok := dst.(*Claims); ok && d != nil {
 		c := *d
-		if decodeFast(payload, &c, info) {
+		if decodeFast(payload, &c, info, nil) {
 			*d = c
 			return e.check(d, typ)
 		}
 	} else if _, ok := dst.(registeredClaims); !ok {
 		var c Claims
-		if decodeFast(payload, &c, info) {
+		if decodeFast(payload, &c, info, nil) {
 			if dst != nil {
 				if err := json.Unmarshal([]byte(payload), dst); err != nil {
 					return claimsError(err)

@@ -116,6 +116,9 @@ type Pairs struct {
 	rotate                                   bool
 
 	subClaim, typClaim, idClaim, sidClaim string
+	// capNames are the configured claims in the order of capID and the
+	// others, for the fast decoder to keep.
+	capNames [5]string
 }
 
 // Pair is an access token and a refresh token. Pairs.Refresh without
@@ -170,6 +173,7 @@ func NewPairs(cfg PairConfig) (*Pairs, error) {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	p.capNames = [...]string{capID: p.idClaim, capSID: p.sidClaim, capSub: p.subClaim, capTyp: p.typClaim, capAuthTime: AuthTimeClaim}
 	if p.store == nil {
 		p.store = &MemoryStore{Now: cfg.Now}
 	}
@@ -321,8 +325,8 @@ func (p *Pairs) Refresh(ctx context.Context, refresh string) (Pair, error) {
 // the token and before the token is consumed, so that a refusal there
 // leaves the token usable.
 func (p *Pairs) refresh(ctx context.Context, token string, check func(ctx context.Context, subject string) error) (Pair, error) {
-	c, err := p.parse(token)
-	if err != nil {
+	c := new(pairClaims)
+	if err := p.parse(token, c); err != nil {
 		return Pair{}, err
 	}
 	now := p.now()
@@ -359,8 +363,9 @@ func (p *Pairs) refresh(ctx context.Context, token string, check func(ctx contex
 			return Pair{}, err
 		}
 	}
-	claims := make(map[string]any, len(c.raw))
-	for k, v := range c.raw {
+	raw := c.rawClaims()
+	claims := make(map[string]any, len(raw))
+	for k, v := range raw {
 		claims[k] = v
 	}
 	pair, err := p.issue(claims, now, authTime, p.rotate)
@@ -488,12 +493,13 @@ func (p *Pairs) authTime(c *pairClaims, now time.Time) (time.Time, error) {
 // until it expires, after a logout or a session revocation too, as in
 // SimpleJWT; keep AccessTTL short.
 func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
-	c, err := p.parse(token)
+	c := new(pairClaims)
+	err := p.parse(token, c)
 	if err == nil {
 		err = p.checkShape(c, typeAccess)
 	}
 	if err == nil {
-		err = decodeInto(c.payload, dst)
+		err = decodeInto(c, dst)
 	}
 	if err != nil {
 		zero(dst)
@@ -511,7 +517,8 @@ func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 // revoked session, is refused with ErrRevoked, and a Store error is
 // returned.
 func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error {
-	c, err := p.parse(token)
+	c := new(pairClaims)
+	err := p.parse(token, c)
 	if err == nil {
 		err = p.checkShape(c, "")
 	}
@@ -523,7 +530,7 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 		}
 	}
 	if err == nil {
-		err = decodeInto(c.payload, dst)
+		err = decodeInto(c, dst)
 	}
 	if err != nil {
 		zero(dst)
@@ -538,8 +545,8 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 // with ErrWrongTokenType. The token's session and the access tokens issued
 // with it are left as they are.
 func (p *Pairs) Revoke(ctx context.Context, refresh string) error {
-	c, err := p.parse(refresh)
-	if err != nil {
+	c := new(pairClaims)
+	if err := p.parse(refresh, c); err != nil {
 		return err
 	}
 	if c.id != "" {
@@ -569,15 +576,24 @@ func (p *Pairs) RevokeSession(ctx context.Context, sid string) error {
 }
 
 // pairClaims is what Pairs reads of a verified token: the registered
-// claims, every claim as raw JSON to copy into new tokens, and the claims
-// whose names are configured.
+// claims, the payload, and the claims whose names are configured.
 type pairClaims struct {
 	Claims
-	raw      map[string]json.RawMessage
-	payload  []byte
-	id, sid  string
-	sub      string
-	authTime NumericDate
+	// raw holds every claim as raw JSON, to copy into new tokens. The
+	// fast path leaves it nil until rawClaims is called.
+	raw     map[string]json.RawMessage
+	payload string
+	id, sid string
+	sub     string
+	// typ is the token type claim read as a string; hasTyp tells whether
+	// it was present, typOK whether it was a string.
+	typ           string
+	hasTyp, typOK bool
+	authTime      NumericDate
+	// fast is set when the fast decoder read the payload; seen then has
+	// the seen bits of the registered claims present in it.
+	fast bool
+	seen uint
 }
 
 // UnmarshalJSON keeps the raw claims beside the registered ones.
@@ -585,34 +601,140 @@ func (c *pairClaims) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &c.raw); err != nil {
 		return err
 	}
-	c.payload = bytes.Clone(data)
+	c.payload = string(data)
 	return json.Unmarshal(data, &c.Claims)
 }
 
-// parse verifies the signature and the claims that Expect checks, and
-// reads the claims of configured names. A claim of the wrong JSON type is
-// ErrMalformed.
-func (p *Pairs) parse(token string) (*pairClaims, error) {
-	c := new(pairClaims)
-	if err := p.expect.Verify(token, p.keys, c); err != nil {
-		return nil, err
+// rawClaims returns every claim as raw JSON.
+func (c *pairClaims) rawClaims() map[string]json.RawMessage {
+	if c.raw == nil {
+		// The payload has been checked: it is one strict JSON object.
+		_ = json.Unmarshal([]byte(c.payload), &c.raw)
 	}
+	return c.raw
+}
+
+// The indexes of the configured claims in captured.names.
+const (
+	capID = iota
+	capSID
+	capSub
+	capTyp
+	capAuthTime
+)
+
+// parse verifies the signature and the claims that Expect checks, and
+// reads the claims of configured names into c, which must be zero. A
+// claim of the wrong JSON type is ErrMalformed.
+//
+// Tokens of an HMAC key with its own header take the fast path: verified
+// in place and decoded by the fast claims decoder, which keeps the raw
+// JSON of the configured claims, without encoding/json and without an
+// allocation for c. Any payload that decoder does not take goes the way
+// of every other token: Verify into a pairClaims, through encoding/json.
+func (p *Pairs) parse(token string, c *pairClaims) error {
+	// c is never passed on as an interface: that would move every
+	// pairClaims to the heap. The slow paths decode into their own.
+	slow := (*pairClaims)(nil)
+	if d1, d2, err := p.expect.split(token); err != nil {
+		return err
+	} else if k := fastKey(p.keys, token[:d1]); k != nil {
+		payload, handled, err := verifyHMAC(token, d1, d2, k)
+		if err != nil {
+			return err
+		}
+		if handled {
+			capture := captured{names: p.capNames[:]}
+			if decodeFast(payload, &c.Claims, claimsInfo, &capture) {
+				if err := p.expect.check(&c.Claims, k.hdr.Type); err != nil {
+					return err
+				}
+				c.payload, c.fast, c.seen = payload, true, capture.seen
+				return p.readCaptured(c, &capture)
+			}
+			slow = new(pairClaims)
+			if err := decodeClaims(payload, slow, &p.expect, k.hdr.Type); err != nil {
+				return err
+			}
+		}
+	}
+	if slow == nil {
+		slow = new(pairClaims)
+		if err := p.expect.Verify(token, p.keys, slow); err != nil {
+			return err
+		}
+	}
+	*c = *slow
 	var ok bool
 	if c.id, ok = stringClaim(c.raw[p.idClaim], false); !ok {
-		return nil, fmt.Errorf("%w: id claim is not a string", ErrMalformed)
+		return fmt.Errorf("%w: id claim is not a string", ErrMalformed)
 	}
 	if c.sid, ok = stringClaim(c.raw[p.sidClaim], false); !ok {
-		return nil, fmt.Errorf("%w: session claim is not a string", ErrMalformed)
+		return fmt.Errorf("%w: session claim is not a string", ErrMalformed)
 	}
 	if c.sub, ok = stringClaim(c.raw[p.subClaim], true); !ok {
-		return nil, fmt.Errorf("%w: subject claim is not a string or a number", ErrMalformed)
+		return fmt.Errorf("%w: subject claim is not a string or a number", ErrMalformed)
 	}
 	if raw := c.raw[AuthTimeClaim]; raw != nil {
 		if err := c.authTime.UnmarshalJSON(raw); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return c, nil
+	var raw json.RawMessage
+	if raw, c.hasTyp = c.raw[p.typClaim]; c.hasTyp {
+		c.typ, c.typOK = stringClaim(raw, false)
+	}
+	return nil
+}
+
+// readCaptured is the end of parse on the fast path: the configured
+// claims from what decodeFast kept, in parse's order and with its errors.
+// A configured name that is a registered claim (jti, sub) was read into
+// Claims, as a string without escapes.
+func (p *Pairs) readCaptured(c *pairClaims, capture *captured) error {
+	var ok bool
+	if c.id, ok = capturedString(capture, capID, false); !ok {
+		return fmt.Errorf("%w: id claim is not a string", ErrMalformed)
+	}
+	if p.idClaim == "jti" {
+		c.id = c.ID
+	}
+	if c.sid, ok = capturedString(capture, capSID, false); !ok {
+		return fmt.Errorf("%w: session claim is not a string", ErrMalformed)
+	}
+	if c.sub, ok = capturedString(capture, capSub, true); !ok {
+		return fmt.Errorf("%w: subject claim is not a string or a number", ErrMalformed)
+	}
+	if p.subClaim == "sub" {
+		c.sub = c.Subject
+	}
+	if raw, found := capture.get(capAuthTime); found {
+		v, ok := parseNumericDate(raw)
+		if !ok {
+			return errNumericDate
+		}
+		c.authTime = v
+	}
+	if _, c.hasTyp = capture.get(capTyp); c.hasTyp {
+		c.typ, c.typOK = capturedString(capture, capTyp, false)
+	}
+	return nil
+}
+
+// capturedString is stringClaim for a member kept by decodeFast, whose
+// strings have no escapes.
+func capturedString(capture *captured, i int, number bool) (string, bool) {
+	raw, found := capture.get(i)
+	if !found {
+		return "", true
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		return raw[1 : len(raw)-1], true
+	case number && (c == '-' || '0' <= c && c <= '9'):
+		return raw, true
+	}
+	return "", false
 }
 
 // stringClaim reads a claim that must be a string, or also a number when
@@ -644,22 +766,29 @@ func (p *Pairs) checkShape(c *pairClaims, typ string) error {
 	if typ == "" {
 		return nil
 	}
-	raw, ok := c.raw[p.typClaim]
-	if !ok {
+	if !c.hasTyp {
 		return ErrMissingTokenType
 	}
-	if got, ok := stringClaim(raw, false); !ok || got != typ {
+	if !c.typOK || c.typ != typ {
 		return ErrWrongTokenType
 	}
 	return nil
 }
 
-// decodeInto decodes a verified payload into dst as Verify would, refusing
-// members that match a field of dst only when case is ignored.
-func decodeInto(payload []byte, dst any) error {
+// decodeInto decodes the verified payload of c into dst as Verify would,
+// refusing members that match a field of dst only when case is ignored.
+// When the fast decoder read the payload, a *Claims is filled from what
+// it read, as json.Unmarshal would: the claims present replace those in
+// dst, the others are left.
+func decodeInto(c *pairClaims, dst any) error {
 	if dst == nil {
 		return nil
 	}
+	if d, ok := dst.(*Claims); ok && d != nil && c.fast {
+		c.mergeInto(d)
+		return nil
+	}
+	payload := []byte(c.payload)
 	if names := fieldNames(dst); len(names) > 0 {
 		folded := false
 		checkJSON(payload, func(name string) { folded = folded || foldsTo(name, names) })
@@ -671,6 +800,31 @@ func decodeInto(payload []byte, dst any) error {
 		return claimsError(err)
 	}
 	return nil
+}
+
+// mergeInto copies into d the registered claims present in the payload.
+func (c *pairClaims) mergeInto(d *Claims) {
+	if c.seen&seenIss != 0 {
+		d.Issuer = c.Issuer
+	}
+	if c.seen&seenSub != 0 {
+		d.Subject = c.Subject
+	}
+	if c.seen&seenAud != 0 {
+		d.Audience = c.Audience
+	}
+	if c.seen&seenExp != 0 {
+		d.Expiry = c.Expiry
+	}
+	if c.seen&seenNbf != 0 {
+		d.NotBefore = c.NotBefore
+	}
+	if c.seen&seenIat != 0 {
+		d.IssuedAt = c.IssuedAt
+	}
+	if c.seen&seenJti != 0 {
+		d.ID = c.ID
+	}
 }
 
 // zero sets what dst points to to its zero value, so that no claim of a

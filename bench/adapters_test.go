@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -261,7 +262,11 @@ func ourAdapters(k keys) []adapter {
 	// does: the benchmark counts the library's allocations, not the
 	// caller's. Benchmarks and tests call adapters from one goroutine.
 	var oc ourClaims
-	var rc jwt.Claims
+	var rc, pc jwt.Claims
+	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: s, Keys: ks})
+	if err != nil {
+		panic(err)
+	}
 	return []adapter{{
 		name: "jwtpair",
 		sign: func(c *UserClaims) (string, error) {
@@ -286,6 +291,19 @@ func ourAdapters(k keys) []adapter {
 				return err
 			}
 			fromRegistered(&rc, dst)
+			return nil
+		},
+	}, {
+		// The pair manager's check of an access token: the checks of
+		// Verify, then exp, jti and token_type "access" required.
+		name:    "jwtpair-pairs",
+		partial: true,
+		verify: func(tok string, dst *UserClaims) error {
+			pc = jwt.Claims{}
+			if err := pairs.VerifyAccess(context.Background(), tok, &pc); err != nil {
+				return err
+			}
+			fromRegistered(&pc, dst)
 			return nil
 		},
 	}, {
