@@ -116,6 +116,10 @@ func (a Audience) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a string or an array of strings. Anything else,
 // null included, is refused with an error wrapping [ErrMalformed].
 func (a *Audience) UnmarshalJSON(data []byte) error {
+	if s, ok := plainJSONString(data); ok {
+		*a = Audience{s}
+		return nil
+	}
 	if len(data) > 0 && data[0] == '"' {
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
@@ -136,6 +140,21 @@ func (a *Audience) UnmarshalJSON(data []byte) error {
 	}
 	*a = list
 	return nil
+}
+
+// plainJSONString returns the value of data when it is a JSON string of
+// printable ASCII without escapes, which encoding/json would decode to
+// the bytes between the quotes.
+func plainJSONString(data []byte) (string, bool) {
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return "", false
+	}
+	for _, c := range data[1 : len(data)-1] {
+		if !plainChars[c] {
+			return "", false
+		}
+	}
+	return string(data[1 : len(data)-1]), true
 }
 
 // Expect is a validation policy: what Verify requires of a token beyond a

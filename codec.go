@@ -484,8 +484,9 @@ func appendClaims(b []byte, c *Claims) ([]byte, bool) {
 	return append(b, '}'), true
 }
 
-// encodeClaims is json.Marshal, without reflection for Claims.
-func encodeClaims(claims any) ([]byte, error) {
+// encodeClaims is json.Marshal, without reflection for Claims, which it
+// appends to b.
+func encodeClaims(b []byte, claims any) ([]byte, error) {
 	var c *Claims
 	switch v := claims.(type) {
 	case Claims:
@@ -493,8 +494,8 @@ func encodeClaims(claims any) ([]byte, error) {
 	case *Claims:
 		c = v
 	}
-	if c != nil {
-		if b, ok := appendClaims(make([]byte, 0, 256), c); ok {
+	if c != nil && !noFastPaths.Load() {
+		if b, ok := appendClaims(b, c); ok {
 			return b, nil
 		}
 	}

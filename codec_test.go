@@ -119,12 +119,34 @@ func FuzzClaimsCodec(f *testing.F) {
 				sameVerify(t, &e, tok)
 			}
 		}
+		sameSign(t, payload)
 		for _, tok := range codecTokens(t, payload) {
 			for _, cfg := range codecPairConfigs {
 				samePairs(t, cfg, tok)
 			}
 		}
 	})
+}
+
+// sameSign checks that Sign writes the same token, or the same error,
+// with its fast paths as without them, for the claims payload decodes to
+// in each kind of claims value.
+func sameSign(t *testing.T, payload string) {
+	t.Helper()
+	var c jwt.Claims
+	var e embedUser
+	var m map[string]any
+	for _, v := range []any{&c, &e, &m} {
+		if json.Unmarshal([]byte(payload), v) != nil {
+			continue
+		}
+		fast, fe := jwt.Sign(codecKey, v)
+		var slow string
+		var se error
+		jwt.WithoutFastPaths(func() { slow, se = jwt.Sign(codecKey, v) })
+		require.Equal(t, se, fe)
+		require.Equal(t, slow, fast)
+	}
 }
 
 // pairSeeds are payloads of the kind the pair manager issues, for
@@ -371,4 +393,27 @@ func TestSignClaimsEncoding(t *testing.T) {
 	}
 	_, err = jwt.Sign(k, jwt.Claims{Expiry: -1})
 	require.ErrorIs(t, err, jwt.ErrMalformed, "a date out of range is refused on the fast path too")
+}
+
+// FuzzAudienceString holds Audience.UnmarshalJSON's shortcut for plain
+// strings to encoding/json: the same audience or an error for every input
+// that starts as a string, valid JSON or not.
+func FuzzAudienceString(f *testing.F) {
+	for _, s := range []string{`"api"`, `""`, `"a\"b"`, `"a\u0041"`, `"é"`, `"a`, `"a"x`, `"a" `, `"<&>"`, "\"a\tb\"", `"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		if !strings.HasPrefix(data, `"`) {
+			return
+		}
+		var got jwt.Audience
+		err := got.UnmarshalJSON([]byte(data))
+		var s string
+		if json.Unmarshal([]byte(data), &s) != nil {
+			require.ErrorIs(t, err, jwt.ErrMalformed, "%q", data)
+			return
+		}
+		require.NoError(t, err, "%q", data)
+		require.Equal(t, jwt.Audience{s}, got, "%q", data)
+	})
 }

@@ -145,7 +145,8 @@ func SignHeader(s Signer, h Header, claims any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	payload, err := encodeClaims(claims)
+	var stack [512]byte
+	payload, err := encodeClaims(stack[:0], claims)
 	if err != nil {
 		return "", fmt.Errorf("jwt: encoding claims: %w", err)
 	}
@@ -198,6 +199,9 @@ func encodeHeaderFor(s Signer, h Header) (string, error) {
 
 // sign builds header.payload.signature in one buffer sized in advance.
 func sign(s Signer, enc string, payload []byte) (string, error) {
+	if k, ok := s.(*HMAC); ok && !noFastPaths.Load() {
+		return k.signToken(enc, payload), nil
+	}
 	b64 := base64.RawURLEncoding
 	n := len(enc) + 1 + b64.EncodedLen(len(payload))
 	buf := make([]byte, n, n+1+b64.EncodedLen(512))

@@ -5,8 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/base64"
 	"fmt"
 	"hash"
+	"strings"
 	"sync"
 )
 
@@ -110,6 +112,37 @@ func (k *HMAC) verifyToken(token string, d2 int) (handled bool, err error) {
 	}
 	k.pool.Put(st)
 	return true, err
+}
+
+// signToken returns enc.payload.MAC, with payload and MAC in base64url,
+// written once into the string's own memory: the token is the only
+// allocation.
+func (k *HMAC) signToken(enc string, payload []byte) string {
+	b64 := base64.RawURLEncoding
+	var t strings.Builder
+	t.Grow(len(enc) + 1 + b64.EncodedLen(len(payload)) + 1 + b64.EncodedLen(k.size))
+	t.WriteString(enc)
+	t.WriteByte('.')
+	var chunk [256]byte // encodes 192 bytes of payload at a time
+	for len(payload) > 0 {
+		m := min(len(payload), len(chunk)/4*3)
+		b64.Encode(chunk[:], payload[:m])
+		t.Write(chunk[:b64.EncodedLen(m)])
+		payload = payload[m:]
+	}
+	st := k.pool.Get().(*hmacState)
+	st.h.Reset()
+	for input := t.String(); len(input) > 0; {
+		m := copy(st.in[:], input)
+		st.h.Write(st.in[:m])
+		input = input[m:]
+	}
+	sum := st.h.Sum(st.sum[:0])
+	t.WriteByte('.')
+	b64.Encode(chunk[:], sum)
+	t.Write(chunk[:b64.EncodedLen(len(sum))])
+	k.pool.Put(st)
+	return t.String()
 }
 
 // check reports whether the first n bytes of st.sig are the MAC of input,
