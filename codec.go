@@ -3,6 +3,7 @@ package jwt
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,11 @@ import (
 type dstInfo struct {
 	// names are the JSON member names encoding/json would fill.
 	names []string
+	// split is set for a struct that embeds Claims directly, by value and
+	// without a tag, and is not a json.Unmarshaler: the fast decoder can
+	// fill its registered claims and leave the other members to
+	// encoding/json.
+	split bool
 	// fast is false when the type cannot take the fast path: a name that
 	// is not ASCII, a name twice (a field that shadows another), or two
 	// names that are equal when case is ignored.
@@ -68,8 +74,27 @@ func infoFor(dst any) *dstInfo {
 		return v.(*dstInfo)
 	}
 	info := newDstInfo(fieldNames(dst))
+	info.split = info.fast && embedsClaims(t)
 	dstInfoCache.Store(t, info)
 	return info
+}
+
+// embedsClaims reports whether t is a pointer to a struct with Claims as
+// a direct, untagged field by value, neither t nor the struct being a
+// json.Unmarshaler: encoding/json then fills that Claims from the
+// registered claims and from nothing else.
+func embedsClaims(t reflect.Type) bool {
+	unmarshaler := reflect.TypeFor[json.Unmarshaler]()
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || t.Implements(unmarshaler) || t.Elem().Implements(unmarshaler) {
+		return false
+	}
+	for i := 0; i < t.Elem().NumField(); i++ {
+		f := t.Elem().Field(i)
+		if f.Anonymous && f.Type == reflect.TypeFor[Claims]() {
+			return f.Tag.Get("json") == ""
+		}
+	}
+	return false
 }
 
 // The bits of the registered claims, to find duplicates.
@@ -113,6 +138,7 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 		return d.end()
 	}
 	for {
+		nameStart := d.i
 		name, ok := d.str()
 		if !ok {
 			return false
@@ -163,6 +189,7 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 			ok = d.value()
 			if capture != nil {
 				capture.keep(name, d.s[start:d.i])
+				capture.others[nOthers-1] = d.s[nameStart:d.i]
 			}
 		}
 		if !ok || seen&bit != 0 {
@@ -175,7 +202,7 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 			d.space()
 		case d.byte('}'):
 			if capture != nil {
-				capture.seen = seen
+				capture.seen, capture.nOthers = seen, nOthers
 			}
 			return d.end()
 		default:
@@ -193,6 +220,54 @@ type captured struct {
 	found uint8
 	// seen has the seen bits of the registered claims present.
 	seen uint
+	// others are the members other than the registered claims, name
+	// and value as the payload writes them.
+	others  [maxFastMembers]string
+	nOthers int
+}
+
+// rest appends to b the JSON object of the members other than the
+// registered claims.
+func (c *captured) rest(b []byte) []byte {
+	n := 2 + c.nOthers
+	for _, m := range c.others[:c.nOthers] {
+		n += len(m)
+	}
+	b = slices.Grow(b, n)
+	b = append(b, '{')
+	for i, m := range c.others[:c.nOthers] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, m...)
+	}
+	return append(b, '}')
+}
+
+// merge copies into d the registered claims of c that the payload holds,
+// as encoding/json would: the others are left as they are.
+func (c *captured) merge(d, from *Claims) {
+	if c.seen&seenIss != 0 {
+		d.Issuer = from.Issuer
+	}
+	if c.seen&seenSub != 0 {
+		d.Subject = from.Subject
+	}
+	if c.seen&seenAud != 0 {
+		d.Audience = from.Audience
+	}
+	if c.seen&seenExp != 0 {
+		d.Expiry = from.Expiry
+	}
+	if c.seen&seenNbf != 0 {
+		d.NotBefore = from.NotBefore
+	}
+	if c.seen&seenIat != 0 {
+		d.IssuedAt = from.IssuedAt
+	}
+	if c.seen&seenJti != 0 {
+		d.ID = from.ID
+	}
 }
 
 func (c *captured) keep(name, raw string) {

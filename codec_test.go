@@ -33,6 +33,25 @@ type embedUser struct {
 	UserID    int64  `json:"user_id"`
 }
 
+// taggedEmbed embeds jwt.Claims under a name: encoding/json does not fill
+// it from the registered claims.
+type taggedEmbed struct {
+	jwt.Claims `json:"claims"`
+	Role       string `json:"role"`
+}
+
+// shadowEmbed has a field that takes iss away from the embedded Claims.
+type shadowEmbed struct {
+	jwt.Claims
+	Iss string `json:"iss"`
+}
+
+// ptrEmbed embeds *jwt.Claims.
+type ptrEmbed struct {
+	*jwt.Claims
+	Role string `json:"role"`
+}
+
 // foldUser has a field whose name folds to a registered claim's.
 type foldUser struct {
 	Sub string `json:"Sub"`
@@ -285,6 +304,13 @@ func sameVerify(t *testing.T, e *jwt.Expect, tok string) {
 	check(new(jwt.Claims), new(jwt.Claims))
 	check(new(plainUser), new(plainUser))
 	check(new(embedUser), new(embedUser))
+	prefilled := func() *embedUser {
+		return &embedUser{Claims: jwt.Claims{Issuer: "old", Audience: jwt.Audience{"x"}, NotBefore: 5}, TokenType: "t", UserID: 7}
+	}
+	check(prefilled(), prefilled())
+	check(new(taggedEmbed), new(taggedEmbed))
+	check(new(shadowEmbed), new(shadowEmbed))
+	check(&ptrEmbed{Claims: new(jwt.Claims)}, &ptrEmbed{Claims: new(jwt.Claims)})
 	check(new(map[string]any), new(map[string]any))
 	check(nil, nil)
 }
@@ -343,6 +369,17 @@ func TestFastPathTaken(t *testing.T) {
 			assert.Equal(t, tt.want, jwt.FastTakes(tt.payload, tt.dst))
 		})
 	}
+}
+
+// TestSplitTaken pins which destinations have their registered claims
+// filled by the fast decoder.
+func TestSplitTaken(t *testing.T) {
+	assert.True(t, jwt.SplitTakes(new(embedUser)))
+	assert.False(t, jwt.SplitTakes(new(taggedEmbed)), "Claims under a name")
+	assert.False(t, jwt.SplitTakes(new(shadowEmbed)), "a field that shadows iss")
+	assert.False(t, jwt.SplitTakes(new(ptrEmbed)), "*Claims embedded")
+	assert.False(t, jwt.SplitTakes(new(plainUser)), "no Claims")
+	assert.False(t, jwt.SplitTakes(new(jwt.Claims)), "Claims has its own path")
 }
 
 // TestPairsFastPathTaken pins which tokens the pair manager's fast path

@@ -35,3 +35,7 @@ func PairsFastTakes(p *Pairs, tok string) bool {
 	var c pairClaims
 	return p.parse(tok, &c) == nil && c.fast
 }
+
+// SplitTakes reports whether Verify fills the registered claims of dst
+// with the fast decoder and leaves only the rest to encoding/json.
+func SplitTakes(dst any) bool { return infoFor(dst).split }

@@ -495,7 +495,21 @@ func decodeClaims(payload string, dst any, e *Expect, typ string) error {
 			*d = c
 			return e.check(d, typ)
 		}
-	} else if _, ok := dst.(registeredClaims); !ok {
+	} else if r, ok := dst.(registeredClaims); ok {
+		if info.split {
+			var c Claims
+			var capture captured
+			if decodeFast(payload, &c, info, &capture) {
+				// encoding/json keeps its input: no stack buffer.
+				if err := json.Unmarshal(capture.rest(nil), dst); err != nil {
+					return claimsError(err)
+				}
+				d := r.registered()
+				capture.merge(d, &c)
+				return e.check(d, typ)
+			}
+		}
+	} else {
 		var c Claims
 		if decodeFast(payload, &c, info, nil) {
 			if dst != nil {

@@ -785,7 +785,7 @@ func decodeInto(c *pairClaims, dst any) error {
 		return nil
 	}
 	if d, ok := dst.(*Claims); ok && d != nil && c.fast {
-		c.mergeInto(d)
+		(&captured{seen: c.seen}).merge(d, &c.Claims)
 		return nil
 	}
 	payload := []byte(c.payload)
@@ -800,31 +800,6 @@ func decodeInto(c *pairClaims, dst any) error {
 		return claimsError(err)
 	}
 	return nil
-}
-
-// mergeInto copies into d the registered claims present in the payload.
-func (c *pairClaims) mergeInto(d *Claims) {
-	if c.seen&seenIss != 0 {
-		d.Issuer = c.Issuer
-	}
-	if c.seen&seenSub != 0 {
-		d.Subject = c.Subject
-	}
-	if c.seen&seenAud != 0 {
-		d.Audience = c.Audience
-	}
-	if c.seen&seenExp != 0 {
-		d.Expiry = c.Expiry
-	}
-	if c.seen&seenNbf != 0 {
-		d.NotBefore = c.NotBefore
-	}
-	if c.seen&seenIat != 0 {
-		d.IssuedAt = c.IssuedAt
-	}
-	if c.seen&seenJti != 0 {
-		d.ID = c.ID
-	}
 }
 
 // zero sets what dst points to to its zero value, so that no claim of a
