@@ -2,8 +2,7 @@ package jwt_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -135,7 +134,13 @@ func FuzzClaimsCodec(f *testing.F) {
 			}
 			sameClass(t, jwt.DecodeClaimsFast(payload, nil, &e), jwt.DecodeClaimsSlow([]byte(payload), nil, &e))
 			for _, tok := range codecTokens(t, payload) {
-				sameVerify(t, &e, tok)
+				sameVerify(t, &e, codecKey, tok)
+			}
+			for _, tok := range signedTokens(t, codecKey, "eyJhbGciOiJIUzI1NiJ9", payload) {
+				sameVerify(t, &e, codecKey, tok)
+			}
+			for _, tok := range signedTokens(t, codecEdKey, "", payload) {
+				sameVerify(t, &e, codecEdKey, tok)
 			}
 		}
 		sameSign(t, payload)
@@ -260,26 +265,44 @@ var codecKey = func() *jwt.HMAC {
 	return k
 }()
 
+// codecEdKey is the EdDSA key of the token-level half of FuzzClaimsCodec:
+// its tokens take the general path, as do codecKey's with another header.
+var codecEdKey = func() *jwt.EdDSASigner {
+	k, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(make([]byte, 32)))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 // codecTokens returns tokens made of payload, each with the header the key
 // writes, so that Verify takes its fast path: payload signed, payload
 // signed with a bad MAC, payload taken as the encoded payload part (any
 // character, any length), and payload taken as the signature part.
 func codecTokens(t *testing.T, payload string) []string {
-	tok, err := jwt.Sign(codecKey, jwt.Claims{})
-	require.NoError(t, err)
-	hdr := tok[:strings.IndexByte(tok, '.')]
+	return signedTokens(t, codecKey, "", payload)
+}
+
+// signedTokens is codecTokens for the signer s, with the encoded header
+// hdr or, when it is empty, the one s writes.
+func signedTokens(t *testing.T, s jwt.Signer, hdr, payload string) []string {
+	if hdr == "" {
+		tok, err := jwt.Sign(s, jwt.Claims{})
+		require.NoError(t, err)
+		hdr = tok[:strings.IndexByte(tok, '.')]
+	}
 	b64 := base64.RawURLEncoding
-	mac := func(input string) string {
-		h := hmac.New(sha256.New, []byte("0123456789abcdef0123456789abcdef"))
-		h.Write([]byte(input))
-		return b64.EncodeToString(h.Sum(nil))
+	sign := func(input string) string {
+		sig, err := s.Sign([]byte(input))
+		require.NoError(t, err)
+		return b64.EncodeToString(sig)
 	}
 	input := hdr + "." + b64.EncodeToString([]byte(payload))
 	raw := hdr + "." + payload
 	return []string{
-		input + "." + mac(input),
-		input + "." + mac(input+"x"),
-		raw + "." + mac(raw),
+		input + "." + sign(input),
+		input + "." + sign(input+"x"),
+		raw + "." + sign(raw),
 		input + "." + payload,
 		payload,
 	}
@@ -288,13 +311,13 @@ func codecTokens(t *testing.T, payload string) []string {
 // sameVerify checks that Verify gives tok the same result, error and
 // claims, with its fast paths as without them, for each kind of
 // destination.
-func sameVerify(t *testing.T, e *jwt.Expect, tok string) {
+func sameVerify(t *testing.T, e *jwt.Expect, keys jwt.Keys, tok string) {
 	t.Helper()
 	check := func(fast, slow any) {
 		t.Helper()
 		var fe, se error
-		fe = e.Verify(tok, codecKey, fast)
-		jwt.WithoutFastPaths(func() { se = e.Verify(tok, codecKey, slow) })
+		fe = e.Verify(tok, keys, fast)
+		jwt.WithoutFastPaths(func() { se = e.Verify(tok, keys, slow) })
 		sameClass(t, fe, se)
 		if fe != nil {
 			assert.Equal(t, se.Error(), fe.Error())
