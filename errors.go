@@ -90,3 +90,13 @@ var (
 	// one key, never a choice.
 	ErrDuplicateKeyID = errors.New("jwt: duplicate key ID in key set")
 )
+
+// Errors of key rotation and of JWK Sets fetched over HTTP.
+var (
+	// ErrRotation is returned by a [KeyRing] asked for a change that would
+	// break rotation: promoting a key that is not upcoming, rotating with
+	// no upcoming key, or removing the current key; and by KeyRing.Sign for
+	// a header that names an upcoming key, or a retired key for a token
+	// that would outlive the key's publication.
+	ErrRotation = errors.New("jwt: key rotation refused")
+)
