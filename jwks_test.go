@@ -682,7 +682,9 @@ func TestRemoteKeySetBadResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := jwt.RemoteKeySetOptions{Timeout: 50 * time.Millisecond}
+			// Long enough for a quick answer on a loaded machine; "too slow"
+			// waits it out twice.
+			opts := jwt.RemoteKeySetOptions{Timeout: 500 * time.Millisecond}
 
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
@@ -827,12 +829,27 @@ func TestRemoteKeySetContextEnds(t *testing.T) {
 	})
 }
 
+// settledGoroutines returns the goroutine count once goroutines left by
+// earlier tests (closing connections) have gone.
+func settledGoroutines() int {
+	n := runtime.NumGoroutine()
+	for range 200 {
+		time.Sleep(5 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
+}
+
 func TestRemoteKeySetCloseGoroutines(t *testing.T) {
 	iss := newIssuer(respond(http.StatusOK, "", setOf(t, edKey(t, 1).WithKeyID("k"))))
-	before := runtime.NumGoroutine()
+	before := settledGoroutines()
 	remote, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{iss}}})
 	require.NoError(t, err)
-	assert.Equal(t, before+1, runtime.NumGoroutine())
+	assert.Equal(t, before+1, runtime.NumGoroutine(), "one refresh goroutine")
 	require.NoError(t, remote.Close())
 	// The goroutine may still be returning once Close has seen it finish.
 	// (Not require.Eventually: it runs the condition in a goroutine.)
