@@ -568,14 +568,9 @@ func (r *RemoteKeySet) fetch() error {
 	if len(body) > MaxJWKSetSize {
 		return fmt.Errorf("%w: body larger than %d bytes", ErrKeySetFetch, MaxJWKSetSize)
 	}
-	set, err := ParseJWKSet(body)
+	set, err := parseJWKSet(body, true)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrKeySetFetch, err)
-	}
-	for _, k := range set.Keys {
-		if _, secret := k.Key.([]byte); secret {
-			return fmt.Errorf("%w: the set holds a secret key", ErrKeySetFetch)
-		}
 	}
 	keys, err := set.KeySet()
 	if err != nil {

@@ -672,6 +672,10 @@ func TestRemoteKeySetBadResponses(t *testing.T) {
 		{name: "no usable key", handler: respond(http.StatusOK, "", []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"n","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))},
 		{name: "encryption key only", handler: respond(http.StatusOK, "", []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"n","use":"enc","alg":"EdDSA","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))},
 		{name: "secret key", handler: respond(http.StatusOK, "", []byte(`{"keys":[{"kty":"oct","kid":"s","alg":"HS256","k":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}`))},
+		// A published set never holds a private key; refusing it before
+		// validating its members keeps a hostile set from costing
+		// milliseconds of RSA checks per key.
+		{name: "private key", handler: respond(http.StatusOK, "", []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k","alg":"EdDSA","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))},
 		{name: "connection dropped", handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })},
 		{name: "too slow", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			select {
