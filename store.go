@@ -184,22 +184,21 @@ func (s *MemoryStore) Revoked(ctx context.Context, id, sid string) (bool, error)
 	if id == "" && sid == "" {
 		return false, nil
 	}
-	now := s.now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	// Reads do not prune, so that they can share the lock; an entry that
-	// has expired but is not yet pruned is checked here.
+	// has expired but is not yet pruned is checked here. The clock is read
+	// only when an entry is found, since most tokens asked about are not.
+	var found *memEntry
 	if id != "" {
-		if e, ok := s.entries[memKey{id: id}]; ok && e.until.After(now) {
-			return true, nil
-		}
+		found = s.entries[memKey{id: id}]
 	}
 	if sid != "" {
-		if e, ok := s.entries[memKey{session: true, id: sid}]; ok && e.until.After(now) {
-			return true, nil
+		if e := s.entries[memKey{session: true, id: sid}]; e != nil && (found == nil || e.until.After(found.until)) {
+			found = e
 		}
 	}
-	return false, nil
+	return found != nil && found.until.After(s.now()), nil
 }
 
 // insert adds a new entry. The caller holds s.mu for writing.
