@@ -1,2 +1,66 @@
-// Package jwt signs and verifies JSON Web Tokens.
+// Package jwt issues and checks JSON Web Tokens: the compact
+// header.payload.signature form of [RFC 7515] and [RFC 7519], signed with
+// the thirteen algorithms of [RFC 7518] and [RFC 8037] using the standard
+// library alone.
+//
+// A key is made once, by a constructor that refuses keys too weak or of the
+// wrong kind for its algorithm, and it fixes the algorithm: the alg of a
+// token's header is compared with the key's and never chooses one. There is
+// no "none".
+//
+//	key, err := jwt.NewHMAC(jwt.HS256, secret) // secret: at least 32 random bytes
+//	if err != nil {
+//		return err
+//	}
+//	tok, err := jwt.Sign(key, MyClaims{
+//		Claims: jwt.Claims{Subject: "42", Expiry: jwt.NewNumericDate(time.Now().Add(5 * time.Minute))},
+//		Role:   "admin",
+//	})
+//	…
+//	var c MyClaims
+//	if err := jwt.Verify(tok, key, &c); err != nil {
+//		return err // errors.Is(err, jwt.ErrExpired), jwt.ErrSignature, …
+//	}
+//
+// where MyClaims embeds [Claims]:
+//
+//	type MyClaims struct {
+//		jwt.Claims
+//		Role string `json:"role"`
+//	}
+//
+// # Verifying
+//
+// [Verify] checks, in this order: the size of the token, its form, its
+// header, its signature and only then its payload. The claims are checked
+// with the policy of an [Expect], whose zero value requires exp and checks
+// exp, nbf and iat against the clock with no leeway; set Issuer, Audience,
+// Subject or Type to require them too. A token that fails any check leaves
+// the destination zero: the claims of a token that did not verify are never
+// returned.
+//
+// The one thing to get right: verify with the key you expect, not with a key
+// that the token names. The jwk, jku, x5u and x5c header members are never
+// used to find a key, and kid only chooses among the keys of a [KeySet] you
+// built.
+//
+// # Keys
+//
+// [NewHMAC], [NewRSASigner], [NewRSAVerifier], [NewECDSASigner],
+// [NewECDSAVerifier], [NewEdDSASigner] and [NewEdDSAVerifier] make keys from
+// parsed crypto keys; [ParsePrivateKeyPEM] and [ParsePublicKeyPEM] read PEM,
+// and [NewSigner] and [NewVerifier] choose the constructor for a parsed key.
+// Signers also verify. A key held elsewhere, in a KMS or an HSM, needs only
+// the two methods of [Signer] or [Verifier].
+//
+// # Errors
+//
+// Every error wraps one of the sentinels declared in errors.go, such as
+// [ErrMalformed], [ErrSignature] or [ErrExpired]; test with [errors.Is].
+// No error text holds a key or a token.
+//
+// [RFC 7515]: https://www.rfc-editor.org/rfc/rfc7515
+// [RFC 7518]: https://www.rfc-editor.org/rfc/rfc7518
+// [RFC 7519]: https://www.rfc-editor.org/rfc/rfc7519
+// [RFC 8037]: https://www.rfc-editor.org/rfc/rfc8037
 package jwt

@@ -1,0 +1,133 @@
+package jwt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/jwtpair/jwt"
+)
+
+// exampleClock is a fixed time, so that the examples print the same
+// every run.
+func exampleClock() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
+
+func ExampleNewPairs() {
+	key, err := jwt.NewHMAC(jwt.HS256, []byte("an example secret of 32 bytes..."))
+	if err != nil {
+		panic(err)
+	}
+	pairs, err := jwt.NewPairs(jwt.PairConfig{
+		Signer:       key,
+		SubjectClaim: "user_id", // payloads as SimpleJWT writes them
+		Now:          exampleClock,
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	pair, err := pairs.Issue(ctx, "1", map[string]any{"role": "admin"})
+	if err != nil {
+		panic(err)
+	}
+
+	var claims struct {
+		jwt.Claims
+		UserID    string `json:"user_id"`
+		TokenType string `json:"token_type"`
+		Role      string `json:"role"`
+	}
+	if err := pairs.VerifyAccess(ctx, pair.Access, &claims); err != nil {
+		panic(err)
+	}
+	fmt.Println(claims.TokenType, claims.UserID, claims.Role, claims.Expiry.Time().Sub(exampleClock()))
+
+	err = pairs.VerifyAccess(ctx, pair.Refresh, nil)
+	fmt.Println("refresh token as access token:", errors.Is(err, jwt.ErrWrongTokenType))
+	// Output:
+	// access 1 admin 5m0s
+	// refresh token as access token: true
+}
+
+func ExamplePairs_Refresh() {
+	key, err := jwt.NewHMAC(jwt.HS256, []byte("an example secret of 32 bytes..."))
+	if err != nil {
+		panic(err)
+	}
+	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, Rotate: true, Now: exampleClock})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	login, err := pairs.Issue(ctx, "alice", nil)
+	if err != nil {
+		panic(err)
+	}
+
+	next, err := pairs.Refresh(ctx, login.Refresh)
+	fmt.Println("first refresh succeeded:", err == nil, "new refresh token:", next.Refresh != "")
+
+	_, err = pairs.Refresh(ctx, login.Refresh)
+	fmt.Println("replay refused as reuse:", errors.Is(err, jwt.ErrReused))
+
+	_, err = pairs.Refresh(ctx, next.Refresh)
+	fmt.Println("session revoked:", errors.Is(err, jwt.ErrRevoked))
+	// Output:
+	// first refresh succeeded: true new refresh token: true
+	// replay refused as reuse: true
+	// session revoked: true
+}
+
+// exampleAccounts is an Authenticator with one user. A real one looks
+// the user up in a database and compares password hashes, hashing the
+// given password even when the user does not exist.
+type exampleAccounts struct{}
+
+func (exampleAccounts) Authenticate(_ context.Context, username, password string) (string, map[string]any, error) {
+	if username != "admin" || password != "admin@123" {
+		return "", nil, jwt.ErrNoActiveAccount
+	}
+	return "1", nil, nil
+}
+
+func (exampleAccounts) Active(_ context.Context, subject string) error {
+	if subject != "1" {
+		return jwt.ErrNoActiveAccount
+	}
+	return nil
+}
+
+func ExampleNewEndpoints() {
+	key, err := jwt.NewHMAC(jwt.HS256, []byte("an example secret of 32 bytes..."))
+	if err != nil {
+		panic(err)
+	}
+	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, SubjectClaim: "user_id"})
+	if err != nil {
+		panic(err)
+	}
+	endpoints, err := jwt.NewEndpoints(jwt.EndpointConfig{Pairs: pairs, Authenticator: exampleAccounts{}})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/token/", endpoints)
+
+	for _, body := range []string{
+		`{"username": "admin", "password": "wrong"}`,
+		`{"username": "admin"}`,
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/api/token/", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		fmt.Println(w.Code, w.Body.String())
+	}
+	// Output:
+	// 401 {"detail":"No active account found with the given credentials"}
+	// 400 {"password":["This field is required."]}
+}

@@ -1,0 +1,475 @@
+package jwt
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// Algorithm is a JWS algorithm name as registered by RFC 7518 §3.1 and
+// RFC 8037 §3.1, spelled exactly as there.
+type Algorithm string
+
+// The algorithms this package implements. There is no "none".
+const (
+	HS256 Algorithm = "HS256" // HMAC with SHA-256
+	HS384 Algorithm = "HS384" // HMAC with SHA-384
+	HS512 Algorithm = "HS512" // HMAC with SHA-512
+	RS256 Algorithm = "RS256" // RSASSA-PKCS1-v1_5 with SHA-256
+	RS384 Algorithm = "RS384" // RSASSA-PKCS1-v1_5 with SHA-384
+	RS512 Algorithm = "RS512" // RSASSA-PKCS1-v1_5 with SHA-512
+	PS256 Algorithm = "PS256" // RSASSA-PSS with SHA-256, MGF1 with SHA-256, 32-byte salt
+	PS384 Algorithm = "PS384" // RSASSA-PSS with SHA-384, MGF1 with SHA-384, 48-byte salt
+	PS512 Algorithm = "PS512" // RSASSA-PSS with SHA-512, MGF1 with SHA-512, 64-byte salt
+	ES256 Algorithm = "ES256" // ECDSA on P-256 with SHA-256
+	ES384 Algorithm = "ES384" // ECDSA on P-384 with SHA-384
+	ES512 Algorithm = "ES512" // ECDSA on P-521 with SHA-512
+	EdDSA Algorithm = "EdDSA" // Ed25519 (RFC 8037)
+)
+
+// Algorithms lists every algorithm of this package, in the order above.
+func Algorithms() []Algorithm {
+	return []Algorithm{HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA}
+}
+
+// Signer signs the signing input of a token (the encoded header, a dot and
+// the encoded payload) with one key and one algorithm. The keys of this
+// package are Signers; a key held in a KMS or an HSM becomes one with a type
+// of a dozen lines. A Signer that also has a method KeyID() string has its
+// key ID written into the header of the tokens it signs.
+type Signer interface {
+	// Algorithm returns the algorithm Sign uses.
+	Algorithm() Algorithm
+	// Sign returns the signature of signingInput, in the form the
+	// algorithm's JWS encoding defines (for ECDSA: r and s, each padded
+	// to the size of the curve).
+	Sign(signingInput []byte) ([]byte, error)
+}
+
+// Verifier checks signatures made with one key and one algorithm.
+type Verifier interface {
+	// Algorithm returns the algorithm Verify checks. A token whose header
+	// names any other algorithm is refused before Verify is called.
+	Algorithm() Algorithm
+	// Verify returns nil if signature is a valid signature of
+	// signingInput, and an error wrapping ErrSignature if it is not.
+	Verify(signingInput, signature []byte) error
+}
+
+// Keys is where Verify finds the key for a token. Every key of this package
+// is Keys for itself; a [KeySet] chooses among several by kid. Whatever Keys
+// returns, the token's alg must equal the returned Verifier's algorithm.
+type Keys interface {
+	// VerifierFor returns the verifier for a token whose header carries
+	// the key ID kid, or "" when it has none. It returns an error wrapping
+	// ErrUnknownKey when it has no key for kid.
+	VerifierFor(kid string) (Verifier, error)
+}
+
+// SingleKey returns Keys that give v for every token whatever its kid: the
+// way to verify with a Verifier of your own, such as one backed by a KMS.
+func SingleKey(v Verifier) Keys { return singleKey{v} }
+
+type singleKey struct{ v Verifier }
+
+func (k singleKey) VerifierFor(string) (Verifier, error) { return k.v, nil }
+
+// keyMeta is what the keys of this package share: the algorithm, the key ID
+// and the header that Sign writes for the key, encoded once. Verify
+// compares a token's header with that encoding as bytes and skips the JSON
+// of any header that matches.
+type keyMeta struct {
+	hdr Header
+	enc string
+}
+
+func newKeyMeta(alg Algorithm, kid string) keyMeta {
+	h := Header{Algorithm: alg, KeyID: kid, Type: "JWT"}
+	return keyMeta{hdr: h, enc: h.encode()}
+}
+
+// Algorithm returns the algorithm of the key, fixed when it was made.
+func (m *keyMeta) Algorithm() Algorithm { return m.hdr.Algorithm }
+
+// KeyID returns the key ID written as kid in the tokens the key signs, and
+// published with it in a JWK Set. Empty means none.
+func (m *keyMeta) KeyID() string { return m.hdr.KeyID }
+
+func (m *keyMeta) meta() *keyMeta { return m }
+
+// verifierFor is VerifierFor for one key: a token naming another key ID is
+// refused when the key has one; a key without an ID takes any token.
+func (m *keyMeta) verifierFor(v Verifier, kid string) (Verifier, error) {
+	if kid != "" && m.hdr.KeyID != "" && kid != m.hdr.KeyID {
+		return nil, ErrUnknownKey
+	}
+	return v, nil
+}
+
+// match is the fast path: v and its header when enc is exactly the header
+// this key writes.
+func (m *keyMeta) match(v Verifier, enc string) (Verifier, *Header) {
+	if enc == m.enc {
+		return v, &m.hdr
+	}
+	return nil, nil
+}
+
+// headerMatcher is implemented by Keys that know the encoded headers of
+// their own tokens.
+type headerMatcher interface {
+	matchHeader(enc string) (Verifier, *Header)
+}
+
+// Sign returns a compact token holding claims, signed by s. The header is
+// {"alg":…,"kid":…,"typ":"JWT"}, with kid only when s has a key ID. claims
+// is anything encoding/json encodes as an object: a struct embedding
+// [Claims], a [Claims], or a map.
+func Sign(s Signer, claims any) (string, error) {
+	return SignHeader(s, Header{}, claims)
+}
+
+// SignHeader is Sign with a header of the caller's: h.Algorithm must be
+// empty or the signer's algorithm; empty KeyID means the signer's key ID;
+// empty Type means "JWT".
+func SignHeader(s Signer, h Header, claims any) (string, error) {
+	alg := s.Algorithm()
+	if h.Algorithm != "" && h.Algorithm != alg {
+		return "", fmt.Errorf("%w: header names %q for a %s key", ErrAlgorithm, h.Algorithm, alg)
+	}
+	var enc string
+	if m, ok := s.(interface{ meta() *keyMeta }); ok && h.KeyID == "" && (h.Type == "" || h.Type == "JWT") && h.ContentType == "" {
+		enc = m.meta().enc
+	} else {
+		h.Algorithm = alg
+		if h.KeyID == "" {
+			if k, ok := s.(interface{ KeyID() string }); ok {
+				h.KeyID = k.KeyID()
+			}
+		}
+		if h.Type == "" {
+			h.Type = "JWT"
+		}
+		enc = h.encode()
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("jwt: encoding claims: %w", err)
+	}
+	if len(payload) == 0 || payload[0] != '{' {
+		return "", fmt.Errorf("%w: claims must encode as a JSON object", ErrMalformed)
+	}
+	return sign(s, enc, payload)
+}
+
+// sign builds header.payload.signature in one buffer sized in advance.
+func sign(s Signer, enc string, payload []byte) (string, error) {
+	b64 := base64.RawURLEncoding
+	n := len(enc) + 1 + b64.EncodedLen(len(payload))
+	buf := make([]byte, n, n+1+b64.EncodedLen(512))
+	copy(buf, enc)
+	buf[len(enc)] = '.'
+	b64.Encode(buf[len(enc)+1:], payload)
+	sig, err := s.Sign(buf)
+	if err != nil {
+		return "", err
+	}
+	buf = append(buf, '.')
+	buf = b64.AppendEncode(buf, sig)
+	return string(buf), nil
+}
+
+// Verify is Expect{}.Verify: it checks the signature with keys, then
+// requires exp and checks exp, nbf and iat against the current time, and
+// decodes the payload into dst.
+func Verify(token string, keys Keys, dst any) error {
+	var e Expect
+	return e.Verify(token, keys, dst)
+}
+
+// Verify checks token with keys and the policy e and, only if every check
+// passes, decodes its claims into dst, as json.Unmarshal would. dst is a
+// pointer to a struct (embedding [Claims] to have the registered claims
+// decoded once), a pointer to a map, or nil to only check.
+//
+// The checks run in this order, and the first failure is returned:
+//  1. size (at most MaxLength), three non-empty parts, base64url without
+//     padding or any other character;
+//  2. the header: when its bytes are exactly those the key writes, they
+//     are not decoded again; otherwise a strict JSON object whose alg
+//     equals the algorithm of the key that keys gives for its kid, and
+//     with no crit;
+//  3. the signature ([ErrSignature], reported alone);
+//  4. only now the payload: one strict JSON object, then the claims in the
+//     order [Expect] lists.
+//
+// On any error, dst is left as the zero value of its type.
+func (e Expect) Verify(token string, keys Keys, dst any) error {
+	maxLen := e.MaxLength
+	if maxLen <= 0 {
+		maxLen = DefaultMaxLength
+	}
+	if len(token) > maxLen {
+		return ErrTooLarge
+	}
+	d1 := strings.IndexByte(token, '.')
+	d2 := strings.LastIndexByte(token, '.')
+	if d1 <= 0 || d2 <= d1+1 || d2 == len(token)-1 || strings.IndexByte(token[d1+1:d2], '.') >= 0 {
+		return fmt.Errorf("%w: not three non-empty parts", ErrMalformed)
+	}
+	if !isBase64URL(token[:d1]) || !isBase64URL(token[d1+1:d2]) || !isBase64URL(token[d2+1:]) {
+		return fmt.Errorf("%w: not base64url", ErrMalformed)
+	}
+
+	v, hdr, err := verifierFor(token[:d1], keys)
+	if err != nil {
+		return err
+	}
+
+	// One buffer holds the token, then the decoded signature and payload.
+	b64 := base64.RawURLEncoding.Strict()
+	sigLen := b64.DecodedLen(len(token) - d2 - 1)
+	payLen := b64.DecodedLen(d2 - d1 - 1)
+	buf := make([]byte, len(token)+sigLen+payLen)
+	copy(buf, token)
+	sig := buf[len(token) : len(token)+sigLen]
+	n, err := b64.Decode(sig, buf[d2+1:len(token)])
+	if err != nil {
+		return fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+	}
+	if err := v.Verify(buf[:d2], sig[:n]); err != nil {
+		return err
+	}
+
+	payload := buf[len(token)+sigLen:]
+	n, err = b64.Decode(payload, buf[d1+1:d2])
+	if err != nil {
+		return fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+	}
+	payload = payload[:n]
+	if err := decodeClaims(payload, dst, &e, hdr.Type); err != nil {
+		if dst != nil {
+			if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+				rv.Elem().SetZero()
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// verifierFor finds the verifier for a token's encoded header: by comparing
+// bytes when keys knows its headers, else by decoding the header.
+func verifierFor(enc string, keys Keys) (Verifier, *Header, error) {
+	if keys == nil {
+		return nil, nil, ErrUnknownKey
+	}
+	if m, ok := keys.(headerMatcher); ok {
+		if v, h := m.matchHeader(enc); v != nil {
+			return v, h, nil
+		}
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: header is not base64url", ErrMalformed)
+	}
+	h, err := parseHeader(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := keys.VerifierFor(h.KeyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v == nil {
+		return nil, nil, ErrUnknownKey
+	}
+	if h.Algorithm != v.Algorithm() {
+		return nil, nil, ErrAlgorithm
+	}
+	return v, &h, nil
+}
+
+// isBase64URL reports whether s holds only characters of the base64url
+// alphabet (RFC 4648 §5). encoding/base64 would skip CR and LF, and a
+// padded part is not the unpadded encoding JWS uses.
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// registeredClaims is implemented by every struct embedding Claims.
+type registeredClaims interface{ registered() *Claims }
+
+// claimNames are the registered claim names Verify reads.
+var claimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+
+// decodeClaims checks payload strictly, decodes it into dst and checks the
+// registered claims with e.
+func decodeClaims(payload []byte, dst any, e *Expect, typ string) error {
+	names := fieldNames(dst)
+	folded := false
+	if !checkJSON(payload, func(name string) {
+		folded = folded || foldsTo(name, claimNames[:]) || foldsTo(name, names)
+	}) {
+		return fmt.Errorf("%w: payload is not a strict JSON object", ErrMalformed)
+	}
+	if folded {
+		return fmt.Errorf("%w: payload names a claim in the wrong case", ErrMalformed)
+	}
+	var c *Claims
+	if r, ok := dst.(registeredClaims); ok {
+		if err := json.Unmarshal(payload, dst); err != nil {
+			return claimsError(err)
+		}
+		c = r.registered()
+	} else {
+		c = new(Claims)
+		if err := json.Unmarshal(payload, c); err != nil {
+			return claimsError(err)
+		}
+		if dst != nil {
+			if err := json.Unmarshal(payload, dst); err != nil {
+				return claimsError(err)
+			}
+		}
+	}
+	return e.check(c, typ)
+}
+
+func claimsError(err error) error {
+	if errors.Is(err, ErrMalformed) {
+		return err
+	}
+	var inv *json.InvalidUnmarshalError
+	if errors.As(err, &inv) {
+		return fmt.Errorf("jwt: claims destination: %w", err)
+	}
+	return fmt.Errorf("%w: a claim has the wrong JSON type", ErrMalformed)
+}
+
+// fieldNamesCache maps a struct type to the JSON names of its fields.
+var fieldNamesCache sync.Map // reflect.Type → []string
+
+// fieldNames returns the JSON member names encoding/json would fill in the
+// struct dst points to, so that Verify can refuse members that match one
+// of them only when case is ignored.
+func fieldNames(dst any) []string {
+	if dst == nil {
+		return nil
+	}
+	t := reflect.TypeOf(dst)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	t = t.Elem()
+	if v, ok := fieldNamesCache.Load(t); ok {
+		return v.([]string)
+	}
+	var names []string
+	collectFieldNames(t, &names, 0)
+	fieldNamesCache.Store(t, names)
+	return names
+}
+
+func collectFieldNames(t reflect.Type, names *[]string, depth int) {
+	if depth > 8 {
+		return
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			collectFieldNames(ft, names, depth+1)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		*names = append(*names, name)
+	}
+}
+
+// Unverified is a token decoded without checking anything but its form.
+type Unverified struct {
+	// Header is the header, decoded strictly.
+	Header Header
+	// RawHeader is the header's JSON, as the token carries it.
+	RawHeader []byte
+	// Payload is the payload as the token carries it. It is usually JSON
+	// but nothing has checked that.
+	Payload []byte
+}
+
+// DecodeUnverified decodes a compact token WITHOUT verifying its signature
+// or any claim. Nothing in the result can be trusted: anyone can make a
+// token that decodes to anything. It exists for tools that show tokens to a
+// person, such as the jwt command's decode, and for picking a key before
+// verifying; never use what it returns to make a decision.
+func DecodeUnverified(token string) (*Unverified, error) {
+	if len(token) > DefaultMaxLength {
+		return nil, ErrTooLarge
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return nil, fmt.Errorf("%w: not three parts", ErrMalformed)
+	}
+	for _, p := range parts {
+		if !isBase64URL(p) {
+			return nil, fmt.Errorf("%w: not base64url", ErrMalformed)
+		}
+	}
+	b64 := base64.RawURLEncoding.Strict()
+	raw, err := b64.DecodeString(parts[0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: header is not base64url", ErrMalformed)
+	}
+	h, err := parseHeader(raw)
+	if err != nil && !errors.Is(err, ErrCritical) {
+		return nil, err
+	}
+	payload, err := b64.DecodeString(parts[1])
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+	}
+	return &Unverified{Header: h, RawHeader: raw, Payload: payload}, nil
+}
+
+// hashSum returns the digest of data with h, one of SHA-256, SHA-384 and
+// SHA-512, without allocating a hash state.
+func hashSum(h crypto.Hash, data []byte) []byte {
+	switch h {
+	case crypto.SHA384:
+		d := sha512.Sum384(data)
+		return d[:]
+	case crypto.SHA512:
+		d := sha512.Sum512(data)
+		return d[:]
+	default:
+		d := sha256.Sum256(data)
+		return d[:]
+	}
+}

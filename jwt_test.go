@@ -1,0 +1,167 @@
+package jwt_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jwtpair/jwt"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// rfcCase is one JWS case of the RFC files in testdata (see its README).
+type rfcCase struct {
+	Name          string          `json:"name"`
+	Alg           string          `json:"alg"`
+	Key           json.RawMessage `json:"key"`
+	HMACSecretHex string          `json:"hmac_secret_hex"`
+	KeyPEM        struct {
+		Private string `json:"private_pkcs8"`
+		Public  string `json:"public_spki"`
+	} `json:"key_pem"`
+	SigningInput  string `json:"signing_input"`
+	SignatureB64  string `json:"signature_b64"`
+	Compact       string `json:"compact"`
+	Deterministic bool   `json:"deterministic"`
+	Expect        string `json:"expect"`
+	Claims        any    `json:"claims"`
+}
+
+func loadJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, v))
+}
+
+func rfcCases(t testing.TB, file string) []rfcCase {
+	var f struct {
+		JWS []rfcCase `json:"jws"`
+	}
+	loadJSON(t, "testdata/"+file, &f)
+	return f.JWS
+}
+
+// signerFor builds the signer of an RFC case from its PEM or HMAC secret.
+func signerFor(t testing.TB, c rfcCase) jwt.Signer {
+	t.Helper()
+	alg := jwt.Algorithm(c.Alg)
+	if strings.HasPrefix(c.Alg, "HS") {
+		secret, err := hex.DecodeString(c.HMACSecretHex)
+		require.NoError(t, err)
+		k, err := jwt.NewHMAC(alg, secret)
+		require.NoError(t, err)
+		return k
+	}
+	priv, err := jwt.ParsePrivateKeyPEM([]byte(c.KeyPEM.Private))
+	require.NoError(t, err)
+	s, err := jwt.NewSigner(alg, priv)
+	require.NoError(t, err)
+	return s
+}
+
+// at returns a clock stopped at t.
+func at(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+func TestRFC7515(t *testing.T) {
+	for _, c := range rfcCases(t, "rfc7515.json") {
+		t.Run(c.Name, func(t *testing.T) {
+			if c.Expect == "unsecured" {
+				k, err := jwt.NewHMAC(jwt.HS256, make([]byte, 32))
+				require.NoError(t, err)
+				err = jwt.Expect{Now: at(time.Unix(1300819300, 0))}.Verify(c.Compact, k, nil)
+				require.ErrorIs(t, err, jwt.ErrMalformed, "an unsecured token has an empty signature part")
+				return
+			}
+			s := signerFor(t, c)
+			v := s.(jwt.Verifier)
+			d1 := strings.LastIndexByte(c.Compact, '.')
+			sig, err := b64(c.Compact[d1+1:])
+			require.NoError(t, err)
+			require.NoError(t, v.Verify([]byte(c.SigningInput), sig))
+
+			fresh, err := s.Sign([]byte(c.SigningInput))
+			require.NoError(t, err)
+			require.NoError(t, v.Verify([]byte(c.SigningInput), fresh))
+			if c.Deterministic {
+				assert.Equal(t, sig, fresh, "re-signing gives the RFC's bytes")
+			}
+			if c.Claims != nil {
+				var got map[string]any
+				err := jwt.Expect{Now: at(time.Unix(1300819300, 0))}.Verify(c.Compact, s.(jwt.Keys), &got)
+				require.NoError(t, err)
+				assert.Equal(t, c.Claims, got)
+				err = jwt.Verify(c.Compact, s.(jwt.Keys), &got)
+				require.ErrorIs(t, err, jwt.ErrExpired)
+				assert.Nil(t, got, "claims of a refused token are not returned")
+			}
+		})
+	}
+}
+
+func TestRoundTripEveryAlgorithm(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	for _, s := range testSigners(t) {
+		t.Run(string(s.Algorithm()), func(t *testing.T) {
+			in := jwt.Claims{Issuer: "auth", Subject: "42", Audience: jwt.Audience{"api"}, Expiry: jwt.NewNumericDate(now.Add(time.Minute)), ID: "x"}
+			tok, err := jwt.Sign(s, in)
+			require.NoError(t, err)
+			var out jwt.Claims
+			require.NoError(t, jwt.Expect{Now: at(now), Audience: "api", Issuer: "auth"}.Verify(tok, s.(jwt.Keys), &out))
+			assert.Equal(t, in, out)
+		})
+	}
+}
+
+// testSigners returns one signer per algorithm, from fixed keys.
+func testSigners(t testing.TB) []jwt.Signer {
+	t.Helper()
+	var out []jwt.Signer
+	rsaKey := rsaTestKey(t)
+	for _, alg := range jwt.Algorithms() {
+		var s jwt.Signer
+		var err error
+		switch alg[0] {
+		case 'H':
+			s, err = jwt.NewHMAC(alg, []byte(strings.Repeat("k", 64)))
+		case 'R', 'P':
+			s, err = jwt.NewRSASigner(alg, rsaKey)
+		case 'E':
+			if alg == jwt.EdDSA {
+				s, err = jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(make([]byte, 32)))
+				break
+			}
+			curve := map[jwt.Algorithm]elliptic.Curve{jwt.ES256: elliptic.P256(), jwt.ES384: elliptic.P384(), jwt.ES512: elliptic.P521()}[alg]
+			var k *ecdsa.PrivateKey
+			k, err = ecdsa.GenerateKey(curve, rand.Reader)
+			require.NoError(t, err)
+			s, err = jwt.NewECDSASigner(alg, k)
+		}
+		require.NoError(t, err)
+		out = append(out, s)
+	}
+	return out
+}
+
+func rsaTestKey(t testing.TB) *rsa.PrivateKey {
+	c := rfcCases(t, "rfc7515.json")[1]
+	k, err := jwt.ParsePrivateKeyPEM([]byte(c.KeyPEM.Private))
+	require.NoError(t, err)
+	return k.(*rsa.PrivateKey)
+}
+
+var jwtB64 = base64.RawURLEncoding
+
+func b64(s string) ([]byte, error) {
+	return jwtB64.DecodeString(s)
+}

@@ -1,0 +1,101 @@
+package jwt
+
+import (
+	"crypto"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/sha512"
+	"fmt"
+	"hash"
+	"sync"
+)
+
+// HMAC is a secret key for HS256, HS384 or HS512 (RFC 7518 §3.2). It is a
+// [Signer], a [Verifier] and [Keys]. It is safe for concurrent use.
+type HMAC struct {
+	keyMeta
+	secret []byte
+	size   int
+	pool   *sync.Pool // of hash.Hash keyed with secret
+}
+
+// NewHMAC returns a key for alg, which must be HS256, HS384 or HS512. The
+// secret must be at least as long as the hash output (32, 48 or 64 bytes),
+// as RFC 7518 §3.2 requires: a shorter one is refused with [ErrWeakKey],
+// an empty one with [ErrInvalidKey]. The secret is copied.
+func NewHMAC(alg Algorithm, secret []byte) (*HMAC, error) {
+	var h func() hash.Hash
+	switch alg {
+	case HS256:
+		h = sha256.New
+	case HS384:
+		h = sha512.New384
+	case HS512:
+		h = sha512.New
+	default:
+		return nil, fmt.Errorf("%w: %q is not an HMAC algorithm", ErrKeyMismatch, alg)
+	}
+	size := hmacHash(alg).Size()
+	if len(secret) == 0 {
+		return nil, fmt.Errorf("%w: empty HMAC secret", ErrInvalidKey)
+	}
+	if len(secret) < size {
+		return nil, fmt.Errorf("%w: %s needs a secret of at least %d bytes, got %d", ErrWeakKey, alg, size, len(secret))
+	}
+	secret = append([]byte(nil), secret...)
+	return &HMAC{
+		keyMeta: newKeyMeta(alg, ""),
+		secret:  secret,
+		size:    size,
+		pool:    &sync.Pool{New: func() any { return hmac.New(h, secret) }},
+	}, nil
+}
+
+func hmacHash(alg Algorithm) crypto.Hash {
+	switch alg {
+	case HS384:
+		return crypto.SHA384
+	case HS512:
+		return crypto.SHA512
+	}
+	return crypto.SHA256
+}
+
+// WithKeyID returns a copy of k whose tokens carry kid.
+func (k *HMAC) WithKeyID(kid string) *HMAC {
+	c := *k
+	c.keyMeta = newKeyMeta(k.Algorithm(), kid)
+	return &c
+}
+
+// Sign returns the MAC of signingInput.
+func (k *HMAC) Sign(signingInput []byte) ([]byte, error) {
+	return k.mac(make([]byte, 0, k.size), signingInput), nil
+}
+
+func (k *HMAC) mac(dst, input []byte) []byte {
+	h := k.pool.Get().(hash.Hash)
+	h.Reset()
+	h.Write(input)
+	dst = h.Sum(dst)
+	k.pool.Put(h)
+	return dst
+}
+
+// Verify checks the MAC in constant time. A MAC of any length but the hash
+// output's is refused: JWS never truncates.
+func (k *HMAC) Verify(signingInput, signature []byte) error {
+	if len(signature) != k.size {
+		return ErrSignature
+	}
+	var buf [64]byte
+	if !hmac.Equal(k.mac(buf[:0], signingInput), signature) {
+		return ErrSignature
+	}
+	return nil
+}
+
+// VerifierFor returns k, unless k has a key ID and kid names another.
+func (k *HMAC) VerifierFor(kid string) (Verifier, error) { return k.verifierFor(k, kid) }
+
+func (k *HMAC) matchHeader(enc string) (Verifier, *Header) { return k.match(k, enc) }
