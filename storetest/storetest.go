@@ -561,11 +561,15 @@ func testDoneContext(t *testing.T, s *suite) {
 func testEmptyArguments(t *testing.T, s *suite) {
 	until := s.now().Add(long)
 	id := s.id("empty")
-	_, _, err := s.Store.Consume(t.Context(), id, nil, until)
-	assert.Error(t, err, "Consume with an empty value")
+	for _, value := range [][]byte{nil, {}} {
+		_, first, err := s.Store.Consume(t.Context(), id, value, until)
+		require.ErrorIs(t, err, jwt.ErrStoreEmptyValue, "Consume with an empty value")
+		assert.False(t, first, "an error is never a first use")
+	}
 	assert.False(t, s.revoked(t, id, ""), "an empty value stores nothing")
-	_, _, err = s.Store.Consume(t.Context(), "", []byte("v1"), until)
-	assert.Error(t, err, "Consume with an empty id")
-	assert.Error(t, s.Store.Revoke(t.Context(), "", until), "Revoke with an empty id")
-	assert.Error(t, s.Store.RevokeSession(t.Context(), "", until), "RevokeSession with an empty sid")
+	_, first, err := s.Store.Consume(t.Context(), "", []byte("v1"), until)
+	require.ErrorIs(t, err, jwt.ErrStoreEmptyID, "Consume with an empty id")
+	assert.False(t, first, "an error is never a first use")
+	require.ErrorIs(t, s.Store.Revoke(t.Context(), "", until), jwt.ErrStoreEmptyID, "Revoke with an empty id")
+	require.ErrorIs(t, s.Store.RevokeSession(t.Context(), "", until), jwt.ErrStoreEmptyID, "RevokeSession with an empty sid")
 }
