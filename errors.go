@@ -172,3 +172,16 @@ var (
 	// could not fetch one. It wraps the error of the last fetch, if any.
 	ErrKeySetUnavailable = errors.New("jwt: no usable key set")
 )
+
+// Errors of a [Store] called with arguments it cannot keep: programmer
+// errors, never a property of a token. MemoryStore and the stores in other
+// modules of this project return them wrapped; test for them with
+// [errors.Is].
+var (
+	// ErrStoreEmptyID is returned by a Store given an empty token id to
+	// Consume or Revoke, or an empty session id to RevokeSession.
+	ErrStoreEmptyID = errors.New("jwt: store: empty id")
+
+	// ErrStoreEmptyValue is returned by Store.Consume given an empty value.
+	ErrStoreEmptyValue = errors.New("jwt: store: empty value")
+)
