@@ -140,24 +140,9 @@ func Sign(s Signer, claims any) (string, error) {
 // empty or the signer's algorithm; empty KeyID means the signer's key ID;
 // empty Type means "JWT".
 func SignHeader(s Signer, h Header, claims any) (string, error) {
-	alg := s.Algorithm()
-	if h.Algorithm != "" && h.Algorithm != alg {
-		return "", fmt.Errorf("%w: header names %q for a %s key", ErrAlgorithm, h.Algorithm, alg)
-	}
-	var enc string
-	if m, ok := s.(interface{ meta() *keyMeta }); ok && h.KeyID == "" && (h.Type == "" || h.Type == "JWT") && h.ContentType == "" {
-		enc = m.meta().enc
-	} else {
-		h.Algorithm = alg
-		if h.KeyID == "" {
-			if k, ok := s.(interface{ KeyID() string }); ok {
-				h.KeyID = k.KeyID()
-			}
-		}
-		if h.Type == "" {
-			h.Type = "JWT"
-		}
-		enc = h.encode()
+	enc, err := encodeHeaderFor(s, h)
+	if err != nil {
+		return "", err
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
@@ -167,6 +152,47 @@ func SignHeader(s Signer, h Header, claims any) (string, error) {
 		return "", fmt.Errorf("%w: claims must encode as a JSON object", ErrMalformed)
 	}
 	return sign(s, enc, payload)
+}
+
+// SignRaw is SignHeader with a payload that is already JSON: the bytes of
+// payload are signed exactly as they are, so that numbers such as 1e400,
+// the order of members and every escape reach the token unchanged.
+// encoding/json would reformat them, for instance by escaping '<' in
+// strings. payload must be one JSON object in valid UTF-8 that names no
+// member twice at any depth, the form Verify accepts; anything else is
+// refused with [ErrMalformed]. Nothing in payload is checked for meaning:
+// an exp that is a string is signed, and Verify will refuse the token.
+func SignRaw(s Signer, h Header, payload []byte) (string, error) {
+	enc, err := encodeHeaderFor(s, h)
+	if err != nil {
+		return "", err
+	}
+	if !checkJSON(payload, nil) {
+		return "", fmt.Errorf("%w: payload is not a strict JSON object", ErrMalformed)
+	}
+	return sign(s, enc, payload)
+}
+
+// encodeHeaderFor returns the encoded header SignHeader writes for s and h:
+// the key's own, computed once, unless h asks for something else.
+func encodeHeaderFor(s Signer, h Header) (string, error) {
+	alg := s.Algorithm()
+	if h.Algorithm != "" && h.Algorithm != alg {
+		return "", fmt.Errorf("%w: header names %q for a %s key", ErrAlgorithm, h.Algorithm, alg)
+	}
+	if m, ok := s.(interface{ meta() *keyMeta }); ok && h.KeyID == "" && (h.Type == "" || h.Type == "JWT") && h.ContentType == "" {
+		return m.meta().enc, nil
+	}
+	h.Algorithm = alg
+	if h.KeyID == "" {
+		if k, ok := s.(interface{ KeyID() string }); ok {
+			h.KeyID = k.KeyID()
+		}
+	}
+	if h.Type == "" {
+		h.Type = "JWT"
+	}
+	return h.encode(), nil
 }
 
 // sign builds header.payload.signature in one buffer sized in advance.

@@ -165,3 +165,88 @@ var jwtB64 = base64.RawURLEncoding
 func b64(s string) ([]byte, error) {
 	return jwtB64.DecodeString(s)
 }
+
+func TestSignRawKeepsPayloadBytes(t *testing.T) {
+	k, err := jwt.NewHMAC(jwt.HS256, []byte(strings.Repeat("k", 32)))
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		payload string
+	}{
+		{name: "huge exponent", payload: `{"n":1e400}`},
+		{name: "integer beyond int64", payload: `{"n":12345678901234567890}`},
+		{name: "html characters stay unescaped", payload: `{"s":"<a&b>"}`},
+		{name: "member order kept", payload: `{"z":1,"a":2,"m":3}`},
+		{name: "nested values and null", payload: `{"o":{"a":[null,true,{"b":-0.5}]},"n":null}`},
+		{name: "white space kept", payload: "{ \"a\" : 1 }"},
+		{name: "empty object", payload: `{}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, err := jwt.SignRaw(k, jwt.Header{}, []byte(tt.payload))
+			require.NoError(t, err)
+			parts := strings.Split(tok, ".")
+			require.Len(t, parts, 3)
+			got, err := b64(parts[1])
+			require.NoError(t, err)
+			assert.Equal(t, tt.payload, string(got))
+			var raw json.RawMessage
+			require.NoError(t, jwt.Expect{AllowMissingExpiry: true}.Verify(tok, k, &raw))
+			assert.Equal(t, tt.payload, string(raw))
+		})
+	}
+}
+
+func TestSignRawRefusesWhatVerifyRefuses(t *testing.T) {
+	k, err := jwt.NewHMAC(jwt.HS256, []byte(strings.Repeat("k", 32)))
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		payload string
+	}{
+		{name: "empty", payload: ``},
+		{name: "array", payload: `[1]`},
+		{name: "string", payload: `"a"`},
+		{name: "duplicate member", payload: `{"a":1,"a":2}`},
+		{name: "duplicate after unescaping", payload: `{"a":1,"\u0061":2}`},
+		{name: "nested duplicate", payload: `{"o":{"b":1,"b":2}}`},
+		{name: "invalid UTF-8", payload: "{\"a\":\"\xff\"}"},
+		{name: "trailing data", payload: `{} {}`},
+		{name: "unterminated", payload: `{"a":1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, err := jwt.SignRaw(k, jwt.Header{}, []byte(tt.payload))
+			require.ErrorIs(t, err, jwt.ErrMalformed)
+			assert.Empty(t, tok)
+		})
+	}
+}
+
+func TestSignRawHeader(t *testing.T) {
+	k, err := jwt.NewHMAC(jwt.HS256, []byte(strings.Repeat("k", 32)))
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		header  jwt.Header
+		want    string
+		wantErr error
+	}{
+		{name: "key's own header", header: jwt.Header{}, want: `{"alg":"HS256","typ":"JWT"}`},
+		{name: "kid and typ", header: jwt.Header{KeyID: "k1", Type: "at+jwt"}, want: `{"alg":"HS256","kid":"k1","typ":"at+jwt"}`},
+		{name: "other algorithm refused", header: jwt.Header{Algorithm: jwt.HS512}, wantErr: jwt.ErrAlgorithm},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, err := jwt.SignRaw(k, tt.header, []byte(`{}`))
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			got, err := b64(strings.Split(tok, ".")[0])
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, string(got))
+		})
+	}
+}
