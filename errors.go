@@ -84,6 +84,11 @@ var (
 	// ErrUnsupportedAlgorithm is returned by constructors given an algorithm
 	// this package does not implement, such as "none".
 	ErrUnsupportedAlgorithm = errors.New("jwt: unsupported algorithm")
+
+	// ErrDuplicateKeyID is returned by NewKeySet and JWKSet.KeySet when
+	// two keys share a kid (or two have none): a token's kid must name
+	// one key, never a choice.
+	ErrDuplicateKeyID = errors.New("jwt: duplicate key ID in key set")
 )
 
 // Errors of the pair manager ([Pairs]) and its HTTP endpoints. The token

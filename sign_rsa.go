@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
+	"math/big"
 )
 
 // Bounds on RSA moduli. RFC 7518 §3.3 requires 2048 bits at least; moduli
@@ -72,7 +73,40 @@ func checkRSAPublic(key *rsa.PublicKey) error {
 	if key.E < 3 || key.E%2 == 0 {
 		return fmt.Errorf("%w: RSA public exponent must be odd and at least 3", ErrWeakKey)
 	}
+	if hasROCAFingerprint(key.N) {
+		return fmt.Errorf("%w: RSA modulus made by a generator with the ROCA flaw (CVE-2017-15361)", ErrWeakKey)
+	}
 	return nil
+}
+
+// rocaPrimes are the small primes whose product divides the constant M of
+// the flawed prime generator found by Nemec et al., "The Return of
+// Coppersmith's Attack" (ACM CCS 2017), for every key size it made.
+var rocaPrimes = [...]uint16{3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167}
+
+// hasROCAFingerprint reports whether n carries the fingerprint of that
+// generator. Its primes are k·M + (65537^a mod M), so modulo each prime r
+// dividing M, both primes and hence n lie in the subgroup that 65537
+// generates. A random modulus lies in all those subgroups with negligible
+// probability; the factorisation of a flawed one is practical.
+func hasROCAFingerprint(n *big.Int) bool {
+	var q, m big.Int
+	for _, r := range rocaPrimes {
+		res := q.Mod(n, m.SetUint64(uint64(r))).Uint64()
+		g := 65537 % uint64(r)
+		in := false
+		for x, i := uint64(1), 0; i < int(r); i++ {
+			if x == res {
+				in = true
+				break
+			}
+			x = x * g % uint64(r)
+		}
+		if !in {
+			return false
+		}
+	}
+	return true
 }
 
 // WithKeyID returns a copy of v whose key ID is kid.

@@ -142,7 +142,6 @@ func TestMemoryStoreExtendKeepsQueueOrder(t *testing.T) {
 }
 
 func TestMemoryStoreStartsNoGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
 	s := &jwt.MemoryStore{}
 	ctx := t.Context()
 	until := time.Now().Add(time.Hour)
@@ -155,7 +154,11 @@ func TestMemoryStoreStartsNoGoroutines(t *testing.T) {
 		_, err = s.Revoked(ctx, id, id)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, before, runtime.NumGoroutine())
+	// Counting goroutines would race with the tests running in parallel;
+	// a goroutine the package started names it as its creator.
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	assert.NotContains(t, stacks, "created by github.com/jwtpair/jwt.")
 }
 
 func BenchmarkMemoryStore(b *testing.B) {

@@ -1,0 +1,1072 @@
+package jwt
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+)
+
+// Bounds on the JSON that ParseJWK and ParseJWKSet read. A private RSA key
+// of 8192 bits, the largest accepted, takes about 6 KiB as a JWK; a JWK Set
+// in use holds a handful of keys.
+const (
+	// MaxJWKSize is the largest JWK ParseJWK reads, in bytes.
+	MaxJWKSize = 64 << 10
+	// MaxJWKSetSize is the largest JWK Set ParseJWKSet reads, in bytes.
+	MaxJWKSetSize = 1 << 20
+	// MaxJWKSetKeys is the most keys a JWK Set may hold.
+	MaxJWKSetKeys = 256
+)
+
+// JWK is one JSON Web Key (RFC 7517), of a key type of RFC 7518 §6 or
+// RFC 8037 §2: "RSA", "EC" (P-256, P-384, P-521), "OKP" (Ed25519) or
+// "oct".
+//
+// A JWK is a key with what its owner says about it. Its Signer and
+// Verifier methods obey that: they refuse an algorithm other than
+// Algorithm, a Use other than "sig" and KeyOps without the operation asked
+// for.
+type JWK struct {
+	// Key is the key: *rsa.PublicKey, *rsa.PrivateKey,
+	// *ecdsa.PublicKey, *ecdsa.PrivateKey, ed25519.PublicKey,
+	// ed25519.PrivateKey, or []byte for an "oct" secret.
+	Key any
+	// KeyID is kid. Empty means none.
+	KeyID string
+	// Algorithm is alg: the one algorithm the key is meant for. Empty
+	// means none was named. It may name an algorithm this package does
+	// not implement, such as an encryption algorithm.
+	Algorithm Algorithm
+	// Use is use: "sig", "enc", another value, or empty for none.
+	Use string
+	// KeyOps is key_ops: the operations the key may be used for, such
+	// as "sign" and "verify". Nil means none were named; an empty,
+	// non-nil slice allows none.
+	KeyOps []string
+	// Certificates is x5c: a certificate chain whose first certificate
+	// holds the same public key. Only that equality is checked: not the
+	// chain, dates or signatures. Nil means none.
+	Certificates []*x509.Certificate
+}
+
+// errUnsupportedKey marks a JWK of a key type or curve this package does
+// not implement. ParseJWKSet skips such keys, as RFC 7517 §5 says.
+var errUnsupportedKey = fmt.Errorf("%w: unsupported key type or curve", ErrInvalidKey)
+
+// jwkNames are the JWK members this package reads. A member that matches
+// one only when case is ignored is refused, as in a header.
+var jwkNames = [...]string{
+	"kty", "kid", "alg", "use", "key_ops", "x5c", "x5u", "x5t", "x5t#S256",
+	"crv", "x", "y", "d", "n", "e", "p", "q", "dp", "dq", "qi", "oth", "k",
+}
+
+// ParseJWK parses one JWK, at most MaxJWKSize bytes, strictly: one JSON
+// object in valid UTF-8 naming no member twice, with member names matched
+// exactly and each binary member in base64url without padding. Members
+// this package does not know are ignored.
+//
+// The key must be whole and sound: RSA n and e (e odd, at least 3, and
+// without leading zero octets), and for a private key d with all of p, q,
+// dp, dq and qi, which must agree (a private key without its primes, or
+// with more than two, is refused); EC crv with x, y and d of exactly the
+// curve's size, a point on the curve and d matching it; OKP crv Ed25519
+// with x and d of 32 bytes, d matching x; oct a non-empty k. Leading zero
+// octets in n and the RSA private members are accepted, since some
+// libraries write them; the key is the same integer.
+//
+// An RSA modulus shorter than 2048 bits parses, so that such a key can be
+// inspected, but its Signer and Verifier refuse it with [ErrWeakKey].
+//
+// An alg of this package must fit the key (HS* an oct key, RS* and PS*
+// RSA, ES256 P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519), or
+// [ErrKeyMismatch] is returned, and so it is when use and key_ops
+// disagree (RFC 7517 §4.3). Another alg is kept as it is. When x5c is
+// present its first certificate must hold the JWK's public key.
+//
+// Errors wrap [ErrInvalidKey], [ErrWeakKey] or [ErrKeyMismatch].
+func ParseJWK(data []byte) (*JWK, error) {
+	if len(data) > MaxJWKSize {
+		return nil, fmt.Errorf("%w: JWK larger than %d bytes", ErrInvalidKey, MaxJWKSize)
+	}
+	return parseJWK(data)
+}
+
+func parseJWK(data []byte) (*JWK, error) {
+	folded := false
+	if !checkJSON(data, func(name string) { folded = folded || foldsTo(name, jwkNames[:]) }) {
+		return nil, fmt.Errorf("%w: JWK is not a strict JSON object", ErrInvalidKey)
+	}
+	if folded {
+		return nil, fmt.Errorf("%w: JWK names a member in the wrong case", ErrInvalidKey)
+	}
+	r := jwkReader{}
+	if err := json.Unmarshal(data, &r.m); err != nil {
+		return nil, fmt.Errorf("%w: JWK is not a JSON object", ErrInvalidKey)
+	}
+	kty, ok := r.str("kty")
+	if !ok && r.err == nil {
+		return nil, fmt.Errorf("%w: JWK has no kty", ErrInvalidKey)
+	}
+	k := &JWK{}
+	k.KeyID, _ = r.str("kid")
+	alg, _ := r.str("alg")
+	k.Algorithm = Algorithm(alg)
+	k.Use, _ = r.str("use")
+	k.KeyOps = r.strs("key_ops")
+	if r.err != nil {
+		return nil, r.err
+	}
+	switch kty {
+	case "RSA":
+		k.Key = r.rsaKey()
+	case "EC":
+		k.Key = r.ecKey()
+	case "OKP":
+		k.Key = r.okpKey()
+	case "oct":
+		k.Key = r.bytes("k", true)
+		if r.err == nil && len(k.Key.([]byte)) == 0 {
+			r.fail(ErrInvalidKey, "empty oct key")
+		}
+	default:
+		return nil, errUnsupportedKey
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := k.checkMetadata(); err != nil {
+		return nil, err
+	}
+	if certs := r.strs("x5c"); certs != nil {
+		if err := k.parseCertificates(certs); err != nil {
+			return nil, err
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return k, nil
+}
+
+// jwkReader reads the members of one JWK, keeping the first error.
+type jwkReader struct {
+	m   map[string]json.RawMessage
+	err error
+}
+
+func (r *jwkReader) fail(class error, what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: %s", class, what)
+	}
+}
+
+// raw returns the value of member name, refusing null.
+func (r *jwkReader) raw(name string) (json.RawMessage, bool) {
+	v, ok := r.m[name]
+	if ok && string(v) == "null" {
+		r.fail(ErrInvalidKey, "JWK member "+name+" is null")
+		return nil, false
+	}
+	return v, ok
+}
+
+func (r *jwkReader) str(name string) (string, bool) {
+	v, ok := r.raw(name)
+	if !ok {
+		return "", false
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		r.fail(ErrInvalidKey, "JWK member "+name+" is not a string")
+		return "", false
+	}
+	return s, true
+}
+
+func (r *jwkReader) strs(name string) []string {
+	v, ok := r.raw(name)
+	if !ok {
+		return nil
+	}
+	var s []string
+	if err := json.Unmarshal(v, &s); err != nil {
+		r.fail(ErrInvalidKey, "JWK member "+name+" is not an array of strings")
+		return nil
+	}
+	if s == nil {
+		s = []string{}
+	}
+	return s
+}
+
+// bytes decodes a base64url member; absent gives nil, or an error when it
+// is required.
+func (r *jwkReader) bytes(name string, required bool) []byte {
+	s, ok := r.str(name)
+	if !ok {
+		if required {
+			r.fail(ErrInvalidKey, "JWK has no "+name)
+		}
+		return nil
+	}
+	if !isBase64URL(s) {
+		r.fail(ErrInvalidKey, "JWK member "+name+" is not base64url")
+		return nil
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		r.fail(ErrInvalidKey, "JWK member "+name+" is not base64url")
+		return nil
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b
+}
+
+// uint decodes a Base64urlUInt member (RFC 7518 §2).
+func (r *jwkReader) uint(name string, required bool) *big.Int {
+	b := r.bytes(name, required)
+	if b == nil {
+		return nil
+	}
+	if len(b) == 0 {
+		r.fail(ErrInvalidKey, "JWK member "+name+" is empty")
+		return nil
+	}
+	return new(big.Int).SetBytes(b)
+}
+
+func (r *jwkReader) rsaKey() any {
+	n := r.uint("n", true)
+	eb := r.bytes("e", true)
+	if r.err != nil {
+		return nil
+	}
+	switch {
+	case n.Sign() == 0:
+		r.fail(ErrInvalidKey, "RSA modulus is zero")
+	case n.BitLen() > maxRSABits:
+		r.fail(ErrInvalidKey, fmt.Sprintf("RSA modulus over %d bits", maxRSABits))
+	case len(eb) == 0 || eb[0] == 0:
+		r.fail(ErrInvalidKey, "RSA exponent is empty or has a leading zero octet")
+	case len(eb) > 4 || len(eb) == 4 && eb[0] >= 0x80:
+		r.fail(ErrInvalidKey, "RSA exponent does not fit in 31 bits")
+	}
+	if r.err != nil {
+		return nil
+	}
+	e := 0
+	for _, c := range eb {
+		e = e<<8 | int(c)
+	}
+	if e < 3 || e%2 == 0 {
+		r.fail(ErrWeakKey, "RSA public exponent must be odd and at least 3")
+		return nil
+	}
+	pub := rsa.PublicKey{N: n, E: e}
+	if _, ok := r.m["d"]; !ok {
+		for _, name := range [...]string{"p", "q", "dp", "dq", "qi", "oth"} {
+			if _, ok := r.m[name]; ok {
+				r.fail(ErrInvalidKey, "RSA JWK has "+name+" but no d")
+				return nil
+			}
+		}
+		return &pub
+	}
+	if _, ok := r.m["oth"]; ok {
+		r.fail(ErrInvalidKey, "RSA keys of more than two primes are not supported")
+		return nil
+	}
+	d := r.uint("d", true)
+	p, q := r.uint("p", true), r.uint("q", true)
+	dp, dq, qi := r.uint("dp", true), r.uint("dq", true), r.uint("qi", true)
+	if r.err != nil {
+		return nil
+	}
+	priv := &rsa.PrivateKey{PublicKey: pub, D: d, Primes: []*big.Int{p, q}}
+	if err := priv.Validate(); err != nil {
+		r.fail(ErrInvalidKey, "RSA private key does not validate")
+		return nil
+	}
+	priv.Precompute()
+	if priv.Precomputed.Dp == nil || priv.Precomputed.Dp.Cmp(dp) != 0 ||
+		priv.Precomputed.Dq.Cmp(dq) != 0 || priv.Precomputed.Qinv.Cmp(qi) != 0 {
+		r.fail(ErrInvalidKey, "RSA dp, dq or qi does not match the key")
+		return nil
+	}
+	return priv
+}
+
+// jwkCurve returns the curve of an EC crv name, or nil.
+func jwkCurve(crv string) elliptic.Curve {
+	switch crv {
+	case "P-256":
+		return elliptic.P256()
+	case "P-384":
+		return elliptic.P384()
+	case "P-521":
+		return elliptic.P521()
+	}
+	return nil
+}
+
+func curveName(c elliptic.Curve) string {
+	switch c {
+	case elliptic.P256():
+		return "P-256"
+	case elliptic.P384():
+		return "P-384"
+	case elliptic.P521():
+		return "P-521"
+	}
+	return ""
+}
+
+func (r *jwkReader) ecKey() any {
+	crv, ok := r.str("crv")
+	if !ok {
+		r.fail(ErrInvalidKey, "EC JWK has no crv")
+		return nil
+	}
+	curve := jwkCurve(crv)
+	if curve == nil {
+		r.fail(errUnsupportedKey, "EC curve")
+		return nil
+	}
+	size := (curve.Params().BitSize + 7) / 8
+	x, y := r.bytes("x", true), r.bytes("y", true)
+	if r.err != nil {
+		return nil
+	}
+	if len(x) != size || len(y) != size {
+		r.fail(ErrInvalidKey, fmt.Sprintf("%s coordinates must be %d bytes", crv, size))
+		return nil
+	}
+	pub, err := ecdsa.ParseUncompressedPublicKey(curve, append(append([]byte{4}, x...), y...))
+	if err != nil {
+		r.fail(ErrInvalidKey, "EC point is not on its curve")
+		return nil
+	}
+	if _, ok := r.m["d"]; !ok {
+		return pub
+	}
+	d := r.bytes("d", true)
+	if r.err != nil {
+		return nil
+	}
+	if len(d) != size {
+		r.fail(ErrInvalidKey, fmt.Sprintf("%s private key must be %d bytes", crv, size))
+		return nil
+	}
+	priv, err := ecdsa.ParseRawPrivateKey(curve, d)
+	if err != nil || !priv.PublicKey.Equal(pub) {
+		r.fail(ErrInvalidKey, "EC private key does not match its point")
+		return nil
+	}
+	return priv
+}
+
+func (r *jwkReader) okpKey() any {
+	crv, ok := r.str("crv")
+	if !ok {
+		r.fail(ErrInvalidKey, "OKP JWK has no crv")
+		return nil
+	}
+	if crv != "Ed25519" {
+		r.fail(errUnsupportedKey, "OKP curve")
+		return nil
+	}
+	x := r.bytes("x", true)
+	if r.err != nil {
+		return nil
+	}
+	if len(x) != ed25519.PublicKeySize {
+		r.fail(ErrInvalidKey, "Ed25519 public key must be 32 bytes")
+		return nil
+	}
+	if _, ok := r.m["d"]; !ok {
+		return ed25519.PublicKey(x)
+	}
+	d := r.bytes("d", true)
+	if r.err != nil {
+		return nil
+	}
+	if len(d) != ed25519.SeedSize {
+		r.fail(ErrInvalidKey, "Ed25519 private key must be 32 bytes")
+		return nil
+	}
+	priv := ed25519.NewKeyFromSeed(d)
+	if !bytes.Equal(priv[ed25519.SeedSize:], x) {
+		r.fail(ErrInvalidKey, "Ed25519 private key does not match x")
+		return nil
+	}
+	return priv
+}
+
+// checkMetadata checks that alg fits the key and that use and key_ops
+// agree.
+func (k *JWK) checkMetadata() error {
+	if k.Algorithm != "" && implemented(k.Algorithm) && !k.fits(k.Algorithm) {
+		return fmt.Errorf("%w: JWK alg %s does not fit its key", ErrKeyMismatch, k.Algorithm)
+	}
+	for i, op := range k.KeyOps {
+		if slices.Contains(k.KeyOps[:i], op) {
+			return fmt.Errorf("%w: JWK key_ops names an operation twice", ErrInvalidKey)
+		}
+		sig := op == "sign" || op == "verify"
+		enc := slices.Contains([]string{"encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits"}, op)
+		if k.Use == "sig" && enc || k.Use == "enc" && sig {
+			return fmt.Errorf("%w: JWK use and key_ops disagree", ErrKeyMismatch)
+		}
+	}
+	return nil
+}
+
+// implemented reports whether alg is an algorithm of this package.
+func implemented(alg Algorithm) bool {
+	return slices.Contains(Algorithms(), alg)
+}
+
+// fits reports whether k's key can serve alg, one of this package's
+// algorithms.
+func (k *JWK) fits(alg Algorithm) bool {
+	switch key := k.public().(type) {
+	case []byte:
+		return alg == HS256 || alg == HS384 || alg == HS512
+	case *rsa.PublicKey:
+		_, _, ok := rsaParams(alg)
+		return ok
+	case *ecdsa.PublicKey:
+		curve, _, ok := ecdsaParams(alg)
+		return ok && key.Curve == curve
+	case ed25519.PublicKey:
+		return alg == EdDSA
+	}
+	return false
+}
+
+func (k *JWK) parseCertificates(x5c []string) error {
+	if len(x5c) == 0 {
+		return fmt.Errorf("%w: JWK x5c is empty", ErrInvalidKey)
+	}
+	pub, ok := k.public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok {
+		return fmt.Errorf("%w: JWK x5c on a secret key", ErrKeyMismatch)
+	}
+	// RFC 7517 §4.7: standard base64 with padding, not base64url.
+	std := base64.StdEncoding.Strict()
+	for _, s := range x5c {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == '\r' || c == '\n' {
+				return fmt.Errorf("%w: JWK x5c is not base64", ErrInvalidKey)
+			}
+		}
+		der, err := std.DecodeString(s)
+		if err != nil {
+			return fmt.Errorf("%w: JWK x5c is not base64", ErrInvalidKey)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return fmt.Errorf("%w: JWK x5c holds a certificate that does not parse", ErrInvalidKey)
+		}
+		k.Certificates = append(k.Certificates, cert)
+	}
+	if !pub.Equal(k.Certificates[0].PublicKey) {
+		return fmt.Errorf("%w: JWK x5c certificate holds another key", ErrKeyMismatch)
+	}
+	return nil
+}
+
+// public returns the public key of k, or the secret of an oct key, or nil
+// for a key of an unknown type.
+func (k *JWK) public() any {
+	switch key := k.Key.(type) {
+	case *rsa.PrivateKey:
+		if key == nil {
+			return nil
+		}
+		return &key.PublicKey
+	case *ecdsa.PrivateKey:
+		if key == nil {
+			return nil
+		}
+		return &key.PublicKey
+	case ed25519.PrivateKey:
+		if len(key) != ed25519.PrivateKeySize {
+			return nil
+		}
+		return key.Public()
+	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey, []byte:
+		return key
+	}
+	return nil
+}
+
+// isPrivate reports whether k holds a private key or a secret.
+func (k *JWK) isPrivate() bool {
+	switch k.Key.(type) {
+	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey, []byte:
+		return true
+	}
+	return false
+}
+
+// MarshalJSON encodes k as a JWK, with private members only when Key is a
+// private key or a secret. Members come in a fixed order: kty, kid, use,
+// key_ops, alg, the key's public members in the order of RFC 7518, its
+// private members, then x5c. An RSA key of more than two primes, an
+// invalid key or a Key of another type is refused with [ErrInvalidKey].
+func (k *JWK) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 512)
+	b64 := base64.RawURLEncoding
+	member := func(name string, v []byte) {
+		b = append(b, `,"`...)
+		b = append(b, name...)
+		b = append(b, `":"`...)
+		b = b64.AppendEncode(b, v)
+		b = append(b, '"')
+	}
+	var kty string
+	var keyMembers func()
+	switch key := k.Key.(type) {
+	case *rsa.PublicKey:
+		if err := checkRSAForJWK(key); err != nil {
+			return nil, err
+		}
+		kty = "RSA"
+		keyMembers = func() { rsaMembers(member, key) }
+	case *rsa.PrivateKey:
+		if key == nil || checkRSAForJWK(&key.PublicKey) != nil || key.D == nil || len(key.Primes) != 2 {
+			return nil, fmt.Errorf("%w: RSA private key of other than two primes", ErrInvalidKey)
+		}
+		kty = "RSA"
+		keyMembers = func() {
+			rsaMembers(member, &key.PublicKey)
+			p, q := key.Primes[0], key.Primes[1]
+			one := big.NewInt(1)
+			member("d", key.D.Bytes())
+			member("p", p.Bytes())
+			member("q", q.Bytes())
+			member("dp", new(big.Int).Mod(key.D, new(big.Int).Sub(p, one)).Bytes())
+			member("dq", new(big.Int).Mod(key.D, new(big.Int).Sub(q, one)).Bytes())
+			member("qi", new(big.Int).ModInverse(q, p).Bytes())
+		}
+	case *ecdsa.PublicKey, *ecdsa.PrivateKey:
+		pub, ok := k.public().(*ecdsa.PublicKey)
+		if !ok || pub == nil || pub.Curve == nil {
+			return nil, fmt.Errorf("%w: empty EC key", ErrInvalidKey)
+		}
+		crv := curveName(pub.Curve)
+		point, err := pub.Bytes()
+		if crv == "" || err != nil {
+			return nil, fmt.Errorf("%w: EC key not on P-256, P-384 or P-521", ErrInvalidKey)
+		}
+		var d []byte
+		if priv, ok := key.(*ecdsa.PrivateKey); ok {
+			if d, err = priv.Bytes(); err != nil {
+				return nil, fmt.Errorf("%w: invalid EC private key", ErrInvalidKey)
+			}
+		}
+		kty = "EC"
+		keyMembers = func() {
+			b = append(b, `,"crv":"`...)
+			b = append(b, crv...)
+			b = append(b, '"')
+			size := (len(point) - 1) / 2
+			member("x", point[1:1+size])
+			member("y", point[1+size:])
+			if d != nil {
+				member("d", d)
+			}
+		}
+	case ed25519.PublicKey, ed25519.PrivateKey:
+		pub, ok := k.public().(ed25519.PublicKey)
+		if !ok || len(pub) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("%w: Ed25519 key of the wrong size", ErrInvalidKey)
+		}
+		kty = "OKP"
+		keyMembers = func() {
+			b = append(b, `,"crv":"Ed25519"`...)
+			member("x", pub)
+			if priv, ok := key.(ed25519.PrivateKey); ok {
+				member("d", priv.Seed())
+			}
+		}
+	case []byte:
+		if len(key) == 0 {
+			return nil, fmt.Errorf("%w: empty oct key", ErrInvalidKey)
+		}
+		kty = "oct"
+		keyMembers = func() { member("k", key) }
+	default:
+		return nil, fmt.Errorf("%w: JWK of a %T", ErrInvalidKey, k.Key)
+	}
+	b = append(b, `{"kty":"`...)
+	b = append(b, kty...)
+	b = append(b, '"')
+	if k.KeyID != "" {
+		b = append(b, `,"kid":`...)
+		b = appendJSONString(b, k.KeyID)
+	}
+	if k.Use != "" {
+		b = append(b, `,"use":`...)
+		b = appendJSONString(b, k.Use)
+	}
+	if k.KeyOps != nil {
+		b = append(b, `,"key_ops":[`...)
+		for i, op := range k.KeyOps {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, op)
+		}
+		b = append(b, ']')
+	}
+	if k.Algorithm != "" {
+		b = append(b, `,"alg":`...)
+		b = appendJSONString(b, string(k.Algorithm))
+	}
+	keyMembers()
+	if len(k.Certificates) > 0 {
+		b = append(b, `,"x5c":[`...)
+		for i, c := range k.Certificates {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = base64.StdEncoding.AppendEncode(b, c.Raw)
+			b = append(b, '"')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+func checkRSAForJWK(key *rsa.PublicKey) error {
+	if key == nil || key.N == nil || key.N.Sign() <= 0 || key.E <= 0 {
+		return fmt.Errorf("%w: empty RSA key", ErrInvalidKey)
+	}
+	return nil
+}
+
+func rsaMembers(member func(string, []byte), key *rsa.PublicKey) {
+	member("n", key.N.Bytes())
+	member("e", big.NewInt(int64(key.E)).Bytes())
+}
+
+// Public returns the public part of k: the same JWK with the public key
+// and key_ops reduced to the operations of a public key ("verify",
+// "encrypt", "wrapKey"). A JWK that is already public is returned as a
+// copy. An "oct" key has no public part, and neither has a Key of another
+// type: Public returns nil for them.
+func (k *JWK) Public() *JWK {
+	pub := k.public()
+	if pub == nil {
+		return nil
+	}
+	if _, ok := pub.([]byte); ok {
+		return nil
+	}
+	c := *k
+	c.Key = pub
+	if k.KeyOps != nil {
+		c.KeyOps = []string{}
+		for _, op := range k.KeyOps {
+			if op == "verify" || op == "encrypt" || op == "wrapKey" {
+				c.KeyOps = append(c.KeyOps, op)
+			}
+		}
+	}
+	c.Certificates = slices.Clone(k.Certificates)
+	return &c
+}
+
+// Thumbprint returns the RFC 7638 thumbprint of k: the SHA-256 hash of the
+// key's required members in lexicographic order, without white space, in
+// base64url. Only the key counts, so a private key and its public part
+// have the same thumbprint, and kid, alg, use and the other members do not
+// change it. oct keys (RFC 7638 §3.2) and OKP keys (RFC 8037 §2) have one
+// too.
+func (k *JWK) Thumbprint() (string, error) {
+	pub := k.public()
+	if pub == nil {
+		return "", fmt.Errorf("%w: JWK of a %T", ErrInvalidKey, k.Key)
+	}
+	p := &JWK{Key: pub}
+	enc, err := p.MarshalJSON()
+	if err != nil {
+		return "", err
+	}
+	var m map[string]string
+	if err := json.Unmarshal(enc, &m); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	var names []string
+	switch m["kty"] {
+	case "RSA":
+		names = []string{"e", "kty", "n"}
+	case "EC":
+		names = []string{"crv", "kty", "x", "y"}
+	case "OKP":
+		names = []string{"crv", "kty", "x"}
+	case "oct":
+		names = []string{"k", "kty"}
+	}
+	b := []byte{'{'}
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `":"`...)
+		b = append(b, m[name]...) // base64url or a fixed name: nothing to escape
+		b = append(b, '"')
+	}
+	b = append(b, '}')
+	sum := sha256.Sum256(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
+}
+
+// algorithmFor picks the algorithm for Signer and Verifier and checks
+// that use and key_ops allow op.
+func (k *JWK) algorithmFor(alg Algorithm, op string) (Algorithm, error) {
+	switch {
+	case alg == "" && k.Algorithm == "":
+		return "", fmt.Errorf("%w: no algorithm given and the JWK names none", ErrUnsupportedAlgorithm)
+	case alg == "":
+		alg = k.Algorithm
+	case k.Algorithm != "" && alg != k.Algorithm:
+		return "", fmt.Errorf("%w: JWK is for %s, not %s", ErrKeyMismatch, k.Algorithm, alg)
+	}
+	if !implemented(alg) {
+		return "", fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
+	}
+	if k.Use != "" && k.Use != "sig" {
+		return "", fmt.Errorf("%w: JWK use is not sig", ErrKeyMismatch)
+	}
+	if k.KeyOps != nil && !slices.Contains(k.KeyOps, op) {
+		return "", fmt.Errorf("%w: JWK key_ops does not allow %s", ErrKeyMismatch, op)
+	}
+	if !k.fits(alg) {
+		return "", fmt.Errorf("%w: JWK key cannot serve %s", ErrKeyMismatch, alg)
+	}
+	return alg, nil
+}
+
+// Signer returns the Signer of this package for k and alg, carrying k's
+// key ID. An empty alg means k.Algorithm, and both empty is refused with
+// [ErrUnsupportedAlgorithm]. alg must equal k.Algorithm when both are set,
+// Use must be "sig" or empty, KeyOps, when present, must include "sign",
+// and the key must be private and fit alg; otherwise [ErrKeyMismatch] is
+// returned. The constructor's checks apply too: an RSA modulus under 2048
+// bits is refused with [ErrWeakKey], and so is an HMAC secret shorter than
+// the hash output.
+func (k *JWK) Signer(alg Algorithm) (Signer, error) {
+	alg, err := k.algorithmFor(alg, "sign")
+	if err != nil {
+		return nil, err
+	}
+	switch key := k.Key.(type) {
+	case []byte:
+		h, err := NewHMAC(alg, key)
+		if err != nil {
+			return nil, err
+		}
+		return h.WithKeyID(k.KeyID), nil
+	case *rsa.PrivateKey:
+		s, err := NewRSASigner(alg, key)
+		if err != nil {
+			return nil, err
+		}
+		return s.WithKeyID(k.KeyID), nil
+	case *ecdsa.PrivateKey:
+		s, err := NewECDSASigner(alg, key)
+		if err != nil {
+			return nil, err
+		}
+		return s.WithKeyID(k.KeyID), nil
+	case ed25519.PrivateKey:
+		s, err := NewEdDSASigner(key)
+		if err != nil {
+			return nil, err
+		}
+		return s.WithKeyID(k.KeyID), nil
+	}
+	return nil, fmt.Errorf("%w: a public JWK cannot sign", ErrKeyMismatch)
+}
+
+// Verifier returns the Verifier of this package for k and alg, carrying
+// k's key ID, by the rules of [JWK.Signer], except that KeyOps, when
+// present, must include "verify". A private JWK gives the verifier of its
+// public key; an "oct" JWK gives an [HMAC].
+func (k *JWK) Verifier(alg Algorithm) (Verifier, error) {
+	alg, err := k.algorithmFor(alg, "verify")
+	if err != nil {
+		return nil, err
+	}
+	switch key := k.public().(type) {
+	case []byte:
+		h, err := NewHMAC(alg, key)
+		if err != nil {
+			return nil, err
+		}
+		return h.WithKeyID(k.KeyID), nil
+	case *rsa.PublicKey:
+		v, err := NewRSAVerifier(alg, key)
+		if err != nil {
+			return nil, err
+		}
+		return v.WithKeyID(k.KeyID), nil
+	case *ecdsa.PublicKey:
+		v, err := NewECDSAVerifier(alg, key)
+		if err != nil {
+			return nil, err
+		}
+		return v.WithKeyID(k.KeyID), nil
+	case ed25519.PublicKey:
+		v, err := NewEdDSAVerifier(key)
+		if err != nil {
+			return nil, err
+		}
+		return v.WithKeyID(k.KeyID), nil
+	}
+	return nil, fmt.Errorf("%w: JWK of a %T", ErrInvalidKey, k.Key)
+}
+
+// PublicJWK returns the JWK to publish for v, a verifier or signer of this
+// package ([RSAVerifier], [RSASigner], [ECDSAVerifier], [ECDSASigner],
+// [EdDSAVerifier], [EdDSASigner]): its public key, its key ID as kid, its
+// algorithm as alg and use "sig". An [HMAC] is refused with
+// [ErrKeyMismatch], since its secret must never be published, and so is
+// a Verifier of another type.
+func PublicJWK(v Verifier) (*JWK, error) {
+	var pub any
+	switch k := v.(type) {
+	case *RSAVerifier:
+		pub = k.PublicKey()
+	case *RSASigner:
+		pub = k.PublicKey()
+	case *ECDSAVerifier:
+		pub = k.PublicKey()
+	case *ECDSASigner:
+		pub = k.PublicKey()
+	case *EdDSAVerifier:
+		pub = k.PublicKey()
+	case *EdDSASigner:
+		pub = k.PublicKey()
+	case *HMAC:
+		return nil, fmt.Errorf("%w: an HMAC secret is never published", ErrKeyMismatch)
+	default:
+		return nil, fmt.Errorf("%w: %T is not a key of this package", ErrKeyMismatch, v)
+	}
+	jwk := &JWK{Key: pub, Algorithm: v.Algorithm(), Use: "sig"}
+	if m, ok := v.(interface{ KeyID() string }); ok {
+		jwk.KeyID = m.KeyID()
+	}
+	return jwk, nil
+}
+
+// JWKSet is a JWK Set (RFC 7517 §5).
+type JWKSet struct {
+	// Keys are the keys of the set, in the order of the JSON.
+	Keys []*JWK
+}
+
+// ParseJWKSet parses a JWK Set of at most MaxJWKSetSize bytes and
+// MaxJWKSetKeys keys, with the rules of [ParseJWK] for each key. As RFC
+// 7517 §5 says, a key of a type or curve this package does not implement
+// (an X25519 or secp256k1 key, say) is left out of Keys. Any other key
+// that does not parse refuses the whole set: a set with a malformed key
+// of a known type comes from a broken publisher, and verifying with what
+// is left of it would hide that.
+func ParseJWKSet(data []byte) (*JWKSet, error) {
+	if len(data) > MaxJWKSetSize {
+		return nil, fmt.Errorf("%w: JWK Set larger than %d bytes", ErrInvalidKey, MaxJWKSetSize)
+	}
+	folded := false
+	if !checkJSON(data, func(name string) { folded = folded || foldsTo(name, []string{"keys"}) }) || folded {
+		return nil, fmt.Errorf("%w: JWK Set is not a strict JSON object", ErrInvalidKey)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%w: JWK Set is not a JSON object", ErrInvalidKey)
+	}
+	var raw []json.RawMessage
+	if v, ok := m["keys"]; !ok || json.Unmarshal(v, &raw) != nil || raw == nil {
+		return nil, fmt.Errorf("%w: JWK Set has no keys array", ErrInvalidKey)
+	}
+	if len(raw) > MaxJWKSetKeys {
+		return nil, fmt.Errorf("%w: JWK Set of more than %d keys", ErrInvalidKey, MaxJWKSetKeys)
+	}
+	set := &JWKSet{Keys: make([]*JWK, 0, len(raw))}
+	for i, r := range raw {
+		k, err := parseJWK(r)
+		if errors.Is(err, errUnsupportedKey) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w (key %d of the set)", err, i)
+		}
+		set.Keys = append(set.Keys, k)
+	}
+	return set, nil
+}
+
+// MarshalJSON encodes s as {"keys":[…]}, each key as [JWK.MarshalJSON]
+// encodes it.
+func (s *JWKSet) MarshalJSON() ([]byte, error) {
+	b := append(make([]byte, 0, 512*len(s.Keys)+16), `{"keys":[`...)
+	for i, k := range s.Keys {
+		if k == nil {
+			return nil, fmt.Errorf("%w: nil key in JWK Set", ErrInvalidKey)
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		enc, err := k.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, enc...)
+	}
+	return append(b, "]}"...), nil
+}
+
+// KeySet returns a [KeySet] of the verifiers of every key of s meant for
+// signatures: keys whose use is "sig" or absent, whose key_ops, when
+// present, include "verify", and whose alg names an algorithm of this
+// package. The others are left out, keys without alg among them: a set
+// for verification must pin each key's algorithm, and a token's header
+// must not choose it. To verify with such keys, make their verifiers
+// with [JWK.Verifier] and an algorithm, and join them with [NewKeySet].
+//
+// A set is refused when it mixes "oct" secrets with public keys (a
+// published set must not hold a secret, and a verifier should not take
+// both kinds; [ErrKeyMismatch]), when two of the keys kept share a kid
+// ([ErrDuplicateKeyID]), when a key kept fails its constructor (an RSA
+// modulus under 2048 bits or an HMAC secret shorter than the hash:
+// [ErrWeakKey]), and when no key is kept ([ErrInvalidKey]).
+func (s *JWKSet) KeySet() (*KeySet, error) {
+	var secret, public bool
+	var vs []Verifier
+	for i, k := range s.Keys {
+		if k == nil {
+			return nil, fmt.Errorf("%w: nil key in JWK Set", ErrInvalidKey)
+		}
+		if _, ok := k.Key.([]byte); ok {
+			secret = true
+		} else {
+			public = true
+		}
+		if k.Use != "" && k.Use != "sig" || k.KeyOps != nil && !slices.Contains(k.KeyOps, "verify") || !implemented(k.Algorithm) {
+			continue
+		}
+		v, err := k.Verifier("")
+		if err != nil {
+			return nil, fmt.Errorf("%w (key %d of the set)", err, i)
+		}
+		vs = append(vs, v)
+	}
+	if secret && public {
+		return nil, fmt.Errorf("%w: JWK Set mixes secret and public keys", ErrKeyMismatch)
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("%w: JWK Set holds no signature key with an alg of this package", ErrInvalidKey)
+	}
+	return NewKeySet(vs...)
+}
+
+// KeySet is a set of verification keys chosen by kid: the [Keys] to give
+// Verify when tokens are signed by one of several keys, as during a key
+// rotation or with the keys an issuer publishes. Each key keeps its
+// algorithm: a token is checked with the algorithm of the key its kid
+// names, never the one its header asks for. A KeySet does not change once
+// made and is safe for concurrent use.
+type KeySet struct {
+	byKID  map[string]Verifier
+	byHdr  map[string]keySetEntry
+	single Verifier // the only key, when there is one
+}
+
+type keySetEntry struct {
+	v Verifier
+	h *Header
+}
+
+// NewKeySet returns a KeySet of verifiers, each known by the key ID of its
+// KeyID() string method, or by none if it has none (the keys of this
+// package have that method; see their WithKeyID). At least one verifier is
+// needed, nil ones are refused with [ErrInvalidKey], and two with the same
+// key ID (two without one included) with [ErrDuplicateKeyID].
+func NewKeySet(verifiers ...Verifier) (*KeySet, error) {
+	if len(verifiers) == 0 {
+		return nil, fmt.Errorf("%w: empty key set", ErrInvalidKey)
+	}
+	s := &KeySet{byKID: make(map[string]Verifier, len(verifiers)), byHdr: make(map[string]keySetEntry, len(verifiers))}
+	for _, v := range verifiers {
+		if v == nil {
+			return nil, fmt.Errorf("%w: nil verifier in key set", ErrInvalidKey)
+		}
+		kid := ""
+		if k, ok := v.(interface{ KeyID() string }); ok {
+			kid = k.KeyID()
+		}
+		if _, dup := s.byKID[kid]; dup {
+			return nil, ErrDuplicateKeyID
+		}
+		s.byKID[kid] = v
+	}
+	for kid, v := range s.byKID {
+		// A token without kid is taken only by a set of one key, so a
+		// key without kid has a fast path only then.
+		if m, ok := v.(interface{ meta() *keyMeta }); ok && (kid != "" || len(verifiers) == 1) {
+			km := m.meta()
+			s.byHdr[km.enc] = keySetEntry{v: v, h: &km.hdr}
+		}
+	}
+	if len(verifiers) == 1 {
+		s.single = verifiers[0]
+	}
+	return s, nil
+}
+
+// VerifierFor returns the verifier whose key ID is exactly kid. A token
+// without kid (kid == "") gets the set's key only when the set holds
+// exactly one. Any other kid gives an error wrapping [ErrUnknownKey].
+func (s *KeySet) VerifierFor(kid string) (Verifier, error) {
+	if kid == "" && s.single != nil {
+		return s.single, nil
+	}
+	if kid == "" {
+		return nil, fmt.Errorf("%w: token has no kid and the set holds several keys", ErrUnknownKey)
+	}
+	if v, ok := s.byKID[kid]; ok {
+		return v, nil
+	}
+	return nil, ErrUnknownKey
+}
+
+// Len returns the number of keys in s.
+func (s *KeySet) Len() int { return len(s.byKID) }
+
+// matchHeader finds a key by the encoded header of its own tokens, so
+// that the usual token's header is never decoded.
+func (s *KeySet) matchHeader(enc string) (Verifier, *Header) {
+	if e, ok := s.byHdr[enc]; ok {
+		return e.v, e.h
+	}
+	return nil, nil
+}
