@@ -159,3 +159,30 @@ var (
 	// does not hold exactly one token after it.
 	ErrAuthorizationHeader = errors.New("jwt: malformed authorization header")
 )
+
+// Errors of key rotation and of JWK Sets fetched over HTTP.
+var (
+	// ErrRotation is returned by a [KeyRing] asked for a change that would
+	// break rotation: promoting a key that is not upcoming, rotating with
+	// no upcoming key, or removing the current key; and by KeyRing.Sign for
+	// a header that names an upcoming key, or a retired key for a token
+	// that would outlive the key's publication.
+	ErrRotation = errors.New("jwt: key rotation refused")
+
+	// ErrKeySetURL is returned by NewRemoteKeySet for a URL that is not an
+	// absolute https URL, or an http URL to a host other than a loopback
+	// address when InsecureAllowHTTP is not set.
+	ErrKeySetURL = errors.New("jwt: unusable key set URL")
+
+	// ErrKeySetFetch is returned when fetching a JWK Set fails: the
+	// request fails or times out, the status is not 200 OK, the body is
+	// larger than MaxJWKSetSize, or the set does not parse, holds a secret
+	// or holds no key usable for signatures. The previous set, if any, is
+	// kept.
+	ErrKeySetFetch = errors.New("jwt: fetching the key set failed")
+
+	// ErrKeySetUnavailable is returned by RemoteKeySet.VerifierFor when it
+	// has no set it may use (the last one is stale past MaxStale) and
+	// could not fetch one. It wraps the error of the last fetch, if any.
+	ErrKeySetUnavailable = errors.New("jwt: no usable key set")
+)
