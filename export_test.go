@@ -58,3 +58,10 @@ func MatchHeader(keys Keys, enc string) Verifier {
 	}
 	return nil
 }
+
+// CheckJSON exposes checkJSON to the external tests, which compare it with
+// encoding/json under the fuzzer.
+func CheckJSON(data []byte) bool { return checkJSON(data, nil) }
+
+// MaxDepth is the nesting bound of checkJSON.
+const MaxDepth = maxDepth

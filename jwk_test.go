@@ -245,7 +245,7 @@ func TestJWKThumbprintPrivateEqualsPublic(t *testing.T) {
 	}
 }
 
-func TestRFC8037EdDSA(t *testing.T) {
+func TestRFC8037EdDSAJWK(t *testing.T) {
 	c := rfcCases(t, "rfc8037.json")[0]
 	priv := parseJWK(t, c.Key)
 	pub := parseJWK(t, rfcKeyNamed(t, "rfc8037.json", "RFC 8037 A.2").JWK)
@@ -273,7 +273,7 @@ func TestRFC8037EdDSA(t *testing.T) {
 	require.ErrorIs(t, err, jwt.ErrSignature)
 }
 
-func TestRFC7520(t *testing.T) {
+func TestRFC7520JWK(t *testing.T) {
 	for _, c := range rfcCases(t, "rfc7520.json") {
 		t.Run(c.Name, func(t *testing.T) {
 			k := parseJWK(t, c.Key)

@@ -144,7 +144,7 @@ func SignHeader(s Signer, h Header, claims any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	payload, err := json.Marshal(claims)
+	payload, err := encodeClaims(claims)
 	if err != nil {
 		return "", fmt.Errorf("jwt: encoding claims: %w", err)
 	}
@@ -236,8 +236,20 @@ func Verify(token string, keys Keys, dst any) error {
 //  4. only now the payload: one strict JSON object, then the claims in the
 //     order [Expect] lists.
 //
-// On any error, dst is left as the zero value of its type.
+// On any error, dst is left as the zero value of its type, whatever it
+// held before: a variable reused across tokens never keeps the claims of
+// an earlier one.
 func (e Expect) Verify(token string, keys Keys, dst any) error {
+	err := e.verify(token, keys, dst)
+	if err != nil && dst != nil {
+		if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+			rv.Elem().SetZero()
+		}
+	}
+	return err
+}
+
+func (e *Expect) verify(token string, keys Keys, dst any) error {
 	maxLen := e.MaxLength
 	if maxLen <= 0 {
 		maxLen = DefaultMaxLength
@@ -259,36 +271,63 @@ func (e Expect) Verify(token string, keys Keys, dst any) error {
 		return err
 	}
 
-	// One buffer holds the token, then the decoded signature and payload.
-	b64 := base64.RawURLEncoding.Strict()
-	sigLen := b64.DecodedLen(len(token) - d2 - 1)
-	payLen := b64.DecodedLen(d2 - d1 - 1)
-	buf := make([]byte, len(token)+sigLen+payLen)
-	copy(buf, token)
-	sig := buf[len(token) : len(token)+sigLen]
-	n, err := b64.Decode(sig, buf[d2+1:len(token)])
+	payload, err := checkSignature(token, d1, d2, v)
 	if err != nil {
-		return fmt.Errorf("%w: signature is not base64url", ErrMalformed)
-	}
-	if err := v.Verify(buf[:d2], sig[:n]); err != nil {
 		return err
 	}
+	return decodeClaims(payload, dst, e, hdr.Type)
+}
 
-	payload := buf[len(token)+sigLen:]
-	n, err = b64.Decode(payload, buf[d1+1:d2])
-	if err != nil {
-		return fmt.Errorf("%w: payload is not base64url", ErrMalformed)
-	}
-	payload = payload[:n]
-	if err := decodeClaims(payload, dst, &e, hdr.Type); err != nil {
-		if dst != nil {
-			if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() {
-				rv.Elem().SetZero()
-			}
+// checkSignature checks the signature of token, whose dots are at d1 and
+// d2, with v over token[:d2], and only then returns the decoded payload.
+// HMAC keys of this package hash the token where it is; other verifiers
+// get one buffer holding the token and the decoded signature.
+func checkSignature(token string, d1, d2 int, v Verifier) (string, error) {
+	b64 := base64.RawURLEncoding.Strict()
+	handled := false
+	if k, ok := v.(*HMAC); ok {
+		var err error
+		if handled, err = k.verifyToken(token, d2); err != nil {
+			return "", err
 		}
-		return err
 	}
-	return nil
+	if !handled {
+		sigLen := b64.DecodedLen(len(token) - d2 - 1)
+		buf := make([]byte, len(token)+sigLen)
+		copy(buf, token)
+		sig := buf[len(token):]
+		n, err := b64.Decode(sig, buf[d2+1:len(token)])
+		if err != nil {
+			return "", fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+		}
+		// The verifier may not grow the signing input over the rest.
+		if err := v.Verify(buf[:d2:d2], sig[:n]); err != nil {
+			return "", err
+		}
+	}
+	return decodePayload(token[d1+1 : d2])
+}
+
+// decodePayload decodes the base64url payload into a string, which the
+// claims decoded from it share: a payload of usual size costs one
+// allocation.
+func decodePayload(enc string) (string, error) {
+	b64 := base64.RawURLEncoding.Strict()
+	var src [1368]byte
+	var dst [1024]byte
+	if len(enc) > len(src) {
+		p, err := b64.DecodeString(enc)
+		if err != nil {
+			return "", fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+		}
+		return string(p), nil
+	}
+	n := copy(src[:], enc)
+	n, err := b64.Decode(dst[:], src[:n])
+	if err != nil {
+		return "", fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+	}
+	return string(dst[:n]), nil
 }
 
 // verifierFor finds the verifier for a token's encoded header: by comparing
@@ -328,13 +367,21 @@ func verifierFor(enc string, keys Keys) (Verifier, *Header, error) {
 // padded part is not the unpadded encoding JWS uses.
 func isBase64URL(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+		if !base64URLChars[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// base64URLChars marks the base64url alphabet: one load per character
+// instead of five ranges.
+var base64URLChars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+	}
+	return t
+}()
 
 // registeredClaims is implemented by every struct embedding Claims.
 type registeredClaims interface{ registered() *Claims }
@@ -343,12 +390,38 @@ type registeredClaims interface{ registered() *Claims }
 var claimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
 
 // decodeClaims checks payload strictly, decodes it into dst and checks the
-// registered claims with e.
-func decodeClaims(payload []byte, dst any, e *Expect, typ string) error {
-	names := fieldNames(dst)
-	folded := false
+// registered claims with e. The fast decoder of codec.go takes the usual
+// payloads in one pass; whatever it does not take goes through checkJSON
+// and encoding/json.
+func decodeClaims(payload string, dst any, e *Expect, typ string) error {
+	info := infoFor(dst)
+	if d, ok := dst.(*Claims); ok && d != nil {
+		c := *d
+		if decodeFast(payload, &c, info) {
+			*d = c
+			return e.check(d, typ)
+		}
+	} else if _, ok := dst.(registeredClaims); !ok {
+		var c Claims
+		if decodeFast(payload, &c, info) {
+			if dst != nil {
+				if err := json.Unmarshal([]byte(payload), dst); err != nil {
+					return claimsError(err)
+				}
+			}
+			return e.check(&c, typ)
+		}
+	}
+	return decodeClaimsSlow([]byte(payload), dst, e, typ, info.names)
+}
+
+// decodeClaimsSlow is decodeClaims for any payload: checkJSON, then
+// encoding/json.
+func decodeClaimsSlow(payload []byte, dst any, e *Expect, typ string, names []string) error {
+	folded, hasExp := false, false
 	if !checkJSON(payload, func(name string) {
 		folded = folded || foldsTo(name, claimNames[:]) || foldsTo(name, names)
+		hasExp = hasExp || name == "exp"
 	}) {
 		return fmt.Errorf("%w: payload is not a strict JSON object", ErrMalformed)
 	}
@@ -371,6 +444,11 @@ func decodeClaims(payload []byte, dst any, e *Expect, typ string) error {
 				return claimsError(err)
 			}
 		}
+	}
+	// A NumericDate of zero reads as absent, but "exp":0 is a time in
+	// 1970, long past: it must not pass where exp may be left out.
+	if hasExp && c.Expiry == 0 {
+		return ErrExpired
 	}
 	return e.check(c, typ)
 }

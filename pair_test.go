@@ -503,7 +503,7 @@ func TestAccessTokenUsedAsRefreshToken(t *testing.T) {
 	}
 }
 
-type roleClaims struct {
+type pairRoleClaims struct {
 	jwt.Claims
 	Role string `json:"role"`
 	Sid  string `json:"sid"`
@@ -513,16 +513,16 @@ func TestRefreshTokenUsedAsAccessToken(t *testing.T) {
 	e := newPairEnv(t, nil)
 	pair, err := e.p.Issue(t.Context(), "42", map[string]any{"role": "admin"})
 	require.NoError(t, err)
-	c := roleClaims{Role: "stale"}
+	c := pairRoleClaims{Role: "stale"}
 	require.ErrorIs(t, e.p.VerifyAccess(t.Context(), pair.Refresh, &c), jwt.ErrWrongTokenType)
-	assert.Equal(t, roleClaims{}, c, "nothing of a refused token is left in dst")
+	assert.Equal(t, pairRoleClaims{}, c, "nothing of a refused token is left in dst")
 }
 
 func TestVerifyAccess(t *testing.T) {
 	e := newPairEnv(t, nil)
 	pair, err := e.p.Issue(t.Context(), "42", map[string]any{"role": "admin"})
 	require.NoError(t, err)
-	var c roleClaims
+	var c pairRoleClaims
 	require.NoError(t, e.p.VerifyAccess(t.Context(), pair.Access, &c))
 	assert.Equal(t, "42", c.Subject)
 	assert.Equal(t, "admin", c.Role)
@@ -540,7 +540,7 @@ func TestCaseFoldedClaimIsRefused(t *testing.T) {
 	e := newPairEnv(t, nil)
 	pair, err := e.p.Issue(t.Context(), "42", map[string]any{"ROLE": "admin"})
 	require.NoError(t, err)
-	var c roleClaims
+	var c pairRoleClaims
 	require.ErrorIs(t, e.p.VerifyAccess(t.Context(), pair.Access, &c), jwt.ErrMalformed,
 		"ROLE must not be read as role")
 	assert.Empty(t, c.Role)

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/base64"
 	"fmt"
 	"hash"
 	"sync"
@@ -16,7 +17,16 @@ type HMAC struct {
 	keyMeta
 	secret []byte
 	size   int
-	pool   *sync.Pool // of hash.Hash keyed with secret
+	pool   *sync.Pool // of *hmacState keyed with secret
+}
+
+// hmacState is a keyed hash with room to decode a signature and to copy
+// the signing input through, so that a token is checked where it lies.
+type hmacState struct {
+	h   hash.Hash
+	in  [512]byte
+	sig [64]byte
+	sum [64]byte
 }
 
 // NewHMAC returns a key for alg, which must be HS256, HS384 or HS512. The
@@ -47,7 +57,7 @@ func NewHMAC(alg Algorithm, secret []byte) (*HMAC, error) {
 		keyMeta: newKeyMeta(alg, ""),
 		secret:  secret,
 		size:    size,
-		pool:    &sync.Pool{New: func() any { return hmac.New(h, secret) }},
+		pool:    &sync.Pool{New: func() any { return &hmacState{h: hmac.New(h, secret)} }},
 	}, nil
 }
 
@@ -74,12 +84,43 @@ func (k *HMAC) Sign(signingInput []byte) ([]byte, error) {
 }
 
 func (k *HMAC) mac(dst, input []byte) []byte {
-	h := k.pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write(input)
-	dst = h.Sum(dst)
-	k.pool.Put(h)
+	st := k.pool.Get().(*hmacState)
+	st.h.Reset()
+	st.h.Write(input)
+	dst = st.h.Sum(dst)
+	k.pool.Put(st)
 	return dst
+}
+
+// verifyToken is Verify over token[:d2] and the signature after it, with
+// no copy of the token but through the pooled state. handled is false
+// when the encoded signature is too long for that state; the caller then
+// takes the general path, which decides as before.
+func (k *HMAC) verifyToken(token string, d2 int) (handled bool, err error) {
+	b64 := base64.RawURLEncoding.Strict()
+	enc := token[d2+1:]
+	st := k.pool.Get().(*hmacState)
+	defer k.pool.Put(st)
+	if b64.DecodedLen(len(enc)) > len(st.sig) {
+		return false, nil
+	}
+	n, err := b64.Decode(st.sig[:], st.in[:copy(st.in[:], enc)])
+	if err != nil {
+		return true, fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+	}
+	if n != k.size {
+		return true, ErrSignature
+	}
+	st.h.Reset()
+	for i := 0; i < d2; {
+		m := copy(st.in[:], token[i:d2])
+		st.h.Write(st.in[:m])
+		i += m
+	}
+	if !hmac.Equal(st.h.Sum(st.sum[:0]), st.sig[:n]) {
+		return true, ErrSignature
+	}
+	return true, nil
 }
 
 // Verify checks the MAC in constant time. A MAC of any length but the hash

@@ -1,0 +1,450 @@
+package jwt
+
+import (
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// The claims codec: a decoder and an encoder for the registered claims that
+// do not use reflection. They cover the payloads real issuers write (ASCII
+// names and strings without escapes, integer dates, aud as a string or an
+// array of strings) and give up on anything else, handing the payload to
+// the strict scanner and encoding/json, which decide exactly as before.
+// They never refuse: a payload the fast decoder does not take is not
+// judged by it. FuzzClaimsCodec holds the two paths to the same results.
+
+// dstInfo is what the fast decoder needs to know of a destination type.
+type dstInfo struct {
+	// names are the JSON member names encoding/json would fill.
+	names []string
+	// fast is false when the type cannot take the fast path: a name that
+	// is not ASCII, a name twice (a field that shadows another), or two
+	// names that are equal when case is ignored.
+	fast bool
+}
+
+// claimsInfo is the dstInfo of *Claims and of no destination at all.
+var claimsInfo = newDstInfo(nil)
+
+var dstInfoCache sync.Map // reflect.Type → *dstInfo
+
+func newDstInfo(names []string) *dstInfo {
+	info := &dstInfo{names: names, fast: true}
+	for i, a := range names {
+		for _, b := range names[i+1:] {
+			if a == b {
+				info.fast = false
+			}
+		}
+	}
+	all := append(append([]string(nil), claimNames[:]...), names...)
+	for i, a := range all {
+		for j := 0; j < len(a); j++ {
+			if a[j] >= utf8.RuneSelf {
+				info.fast = false
+			}
+		}
+		for _, b := range all[i+1:] {
+			if a != b && strings.EqualFold(a, b) {
+				info.fast = false
+			}
+		}
+	}
+	return info
+}
+
+// infoFor returns the dstInfo of the destination dst.
+func infoFor(dst any) *dstInfo {
+	switch dst.(type) {
+	case nil, *Claims:
+		return claimsInfo
+	}
+	t := reflect.TypeOf(dst)
+	if v, ok := dstInfoCache.Load(t); ok {
+		return v.(*dstInfo)
+	}
+	info := newDstInfo(fieldNames(dst))
+	dstInfoCache.Store(t, info)
+	return info
+}
+
+// The bits of the registered claims, to find duplicates.
+const (
+	seenIss = 1 << iota
+	seenSub
+	seenAud
+	seenExp
+	seenNbf
+	seenIat
+	seenJti
+)
+
+// maxFastMembers is how many members other than the registered claims the
+// fast decoder tracks for duplicates; a payload with more goes the slow way.
+const maxFastMembers = 16
+
+// decodeFast reads payload, one JSON object, into c in the way
+// checkJSON followed by json.Unmarshal into a Claims would, and reports
+// whether it could. Members with names in info are left for
+// encoding/json; other members are checked as JSON and skipped. When it
+// returns false, c may be partly written and nothing is known of payload.
+func decodeFast(payload string, c *Claims, info *dstInfo) bool {
+	if !info.fast {
+		return false
+	}
+	d := fastDecoder{s: payload}
+	d.space()
+	if !d.byte('{') {
+		return false
+	}
+	var seen uint
+	var others [maxFastMembers]string
+	nOthers := 0
+	d.space()
+	if d.byte('}') {
+		return d.end()
+	}
+	for {
+		name, ok := d.str()
+		if !ok {
+			return false
+		}
+		d.space()
+		if !d.byte(':') {
+			return false
+		}
+		d.space()
+		bit := uint(0)
+		switch name {
+		case "iss":
+			bit = seenIss
+			c.Issuer, ok = d.str()
+		case "sub":
+			bit = seenSub
+			c.Subject, ok = d.str()
+		case "jti":
+			bit = seenJti
+			c.ID, ok = d.str()
+		case "aud":
+			bit = seenAud
+			c.Audience, ok = d.audience()
+		case "exp":
+			bit = seenExp
+			c.Expiry, ok = d.date()
+			// "exp":0 is left to the slow path, which tells it
+			// from an absent exp.
+			ok = ok && c.Expiry != 0
+		case "nbf":
+			bit = seenNbf
+			c.NotBefore, ok = d.date()
+		case "iat":
+			bit = seenIat
+			c.IssuedAt, ok = d.date()
+		default:
+			for _, o := range others[:nOthers] {
+				if o == name {
+					return false // duplicate
+				}
+			}
+			if nOthers == len(others) || !known(name, info.names) && (foldsTo(name, claimNames[:]) || foldsTo(name, info.names)) {
+				return false
+			}
+			others[nOthers] = name
+			nOthers++
+			ok = d.value()
+		}
+		if !ok || seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		d.space()
+		switch {
+		case d.byte(','):
+			d.space()
+		case d.byte('}'):
+			return d.end()
+		default:
+			return false
+		}
+	}
+}
+
+// known reports whether name is one of names exactly; if it is not, it
+// must not be one of them when case is ignored either.
+func known(name string, names []string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+type fastDecoder struct {
+	s string
+	i int
+}
+
+func (d *fastDecoder) space() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *fastDecoder) byte(c byte) bool {
+	if d.i < len(d.s) && d.s[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// end reports whether only white space is left.
+func (d *fastDecoder) end() bool {
+	d.space()
+	return d.i == len(d.s)
+}
+
+// str reads a string of printable ASCII without escapes.
+func (d *fastDecoder) str() (string, bool) {
+	if !d.byte('"') {
+		return "", false
+	}
+	start := d.i
+	for d.i < len(d.s) && plainChars[d.s[d.i]] {
+		d.i++
+	}
+	if d.i < len(d.s) && d.s[d.i] == '"' {
+		d.i++
+		return d.s[start : d.i-1], true
+	}
+	return "", false
+}
+
+// plainChars marks the bytes str takes as they are: printable ASCII but
+// the quote and the backslash.
+var plainChars = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// audience reads a string or an array of strings.
+func (d *fastDecoder) audience() (Audience, bool) {
+	if d.i < len(d.s) && d.s[d.i] == '"' {
+		s, ok := d.str()
+		return Audience{s}, ok
+	}
+	if !d.byte('[') {
+		return nil, false
+	}
+	list := []string{}
+	d.space()
+	if d.byte(']') {
+		return list, true
+	}
+	for {
+		s, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		list = append(list, s)
+		d.space()
+		switch {
+		case d.byte(','):
+			d.space()
+		case d.byte(']'):
+			return list, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// date reads a NumericDate written as an integer without sign, exponent
+// or fraction, in range.
+func (d *fastDecoder) date() (NumericDate, bool) {
+	start := d.i
+	var n int64
+	for d.i < len(d.s) && '0' <= d.s[d.i] && d.s[d.i] <= '9' {
+		n = n*10 + int64(d.s[d.i]-'0')
+		d.i++
+		if d.i-start > 12 {
+			return 0, false
+		}
+	}
+	l := d.i - start
+	if l == 0 || l > 1 && d.s[start] == '0' || n > maxNumericDate {
+		return 0, false
+	}
+	if d.i < len(d.s) {
+		if c := d.s[d.i]; c == '.' || c == 'e' || c == 'E' {
+			return 0, false
+		}
+	}
+	return NumericDate(n), true
+}
+
+// value checks one JSON value of the kinds the fast decoder takes: a
+// string as str reads it, a number, true, false, null, or an array of
+// those. Anything else makes it give up.
+func (d *fastDecoder) value() bool {
+	if d.i >= len(d.s) {
+		return false
+	}
+	if d.s[d.i] != '[' {
+		return d.scalar()
+	}
+	d.i++
+	d.space()
+	if d.byte(']') {
+		return true
+	}
+	for {
+		if !d.scalar() {
+			return false
+		}
+		d.space()
+		switch {
+		case d.byte(','):
+			d.space()
+		case d.byte(']'):
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (d *fastDecoder) scalar() bool {
+	if d.i >= len(d.s) {
+		return false
+	}
+	switch c := d.s[d.i]; {
+	case c == '"':
+		_, ok := d.str()
+		return ok
+	case c == '-' || '0' <= c && c <= '9':
+		return d.number()
+	case strings.HasPrefix(d.s[d.i:], "true"):
+		d.i += 4
+	case strings.HasPrefix(d.s[d.i:], "false"):
+		d.i += 5
+	case strings.HasPrefix(d.s[d.i:], "null"):
+		d.i += 4
+	default:
+		return false
+	}
+	return true
+}
+
+// number reads a number as RFC 8259 §6 writes it.
+func (d *fastDecoder) number() bool {
+	d.byte('-')
+	if d.byte('0') {
+	} else if !d.digits() {
+		return false
+	}
+	if d.byte('.') && !d.digits() {
+		return false
+	}
+	if d.byte('e') || d.byte('E') {
+		if !d.byte('+') {
+			d.byte('-')
+		}
+		if !d.digits() {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *fastDecoder) digits() bool {
+	start := d.i
+	for d.i < len(d.s) && '0' <= d.s[d.i] && d.s[d.i] <= '9' {
+		d.i++
+	}
+	return d.i > start
+}
+
+// appendClaims appends c as encoding/json would write it, and reports
+// whether it could: a NumericDate out of range is left to encoding/json,
+// which reports it.
+func appendClaims(b []byte, c *Claims) ([]byte, bool) {
+	for _, d := range [...]NumericDate{c.Expiry, c.NotBefore, c.IssuedAt} {
+		if d < 0 || d > maxNumericDate {
+			return b, false
+		}
+	}
+	start := len(b)
+	b = append(b, '{')
+	member := func(name string) {
+		if len(b) > start+1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+	}
+	str := func(name, v string) {
+		if v != "" {
+			member(name)
+			b = appendJSONString(b, v)
+		}
+	}
+	date := func(name string, v NumericDate) {
+		if v != 0 {
+			member(name)
+			b = strconv.AppendInt(b, int64(v), 10)
+		}
+	}
+	str("iss", c.Issuer)
+	str("sub", c.Subject)
+	if len(c.Audience) > 0 {
+		member("aud")
+		if len(c.Audience) == 1 {
+			b = appendJSONString(b, c.Audience[0])
+		} else {
+			b = append(b, '[')
+			for i, a := range c.Audience {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, a)
+			}
+			b = append(b, ']')
+		}
+	}
+	date("exp", c.Expiry)
+	date("nbf", c.NotBefore)
+	date("iat", c.IssuedAt)
+	str("jti", c.ID)
+	return append(b, '}'), true
+}
+
+// encodeClaims is json.Marshal, without reflection for Claims.
+func encodeClaims(claims any) ([]byte, error) {
+	var c *Claims
+	switch v := claims.(type) {
+	case Claims:
+		c = &v
+	case *Claims:
+		c = v
+	}
+	if c != nil {
+		if b, ok := appendClaims(make([]byte, 0, 256), c); ok {
+			return b, nil
+		}
+	}
+	return json.Marshal(claims)
+}

@@ -1,0 +1,264 @@
+package jwt_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jwtpair/jwt"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fuzzNow is the clock of FuzzVerify: a time before the exp of the RFC
+// examples and of the crafted seeds, so that their claims pass.
+var fuzzNow = time.Unix(1_300_000_000, 0)
+
+// fuzzKeys returns the fixed keys FuzzVerify verifies with: the HS256 key
+// of RFC 7515 A.1, the EdDSA key of RFC 8037 A.1 and the ES256 key of
+// RFC 7515 A.3, so that the RFC tokens among the seeds verify.
+func fuzzKeys(t testing.TB) []jwt.Signer {
+	t.Helper()
+	var out []jwt.Signer
+	for _, c := range rfcCases(t, "rfc7515.json") {
+		if c.Alg == "HS256" || c.Alg == "ES256" {
+			out = append(out, signerFor(t, c))
+		}
+	}
+	for _, c := range rfcCases(t, "rfc8037.json") {
+		out = append(out, signerFor(t, c))
+	}
+	require.Len(t, out, 3)
+	return out
+}
+
+// seedTokens returns every compact token in testdata: the RFC examples and
+// the JWS tokens of Wycheproof's json_web_signature_test.json.
+func seedTokens(t testing.TB) []string {
+	t.Helper()
+	var toks []string
+	files, err := filepath.Glob("testdata/rfc*.json")
+	require.NoError(t, err)
+	for _, f := range files {
+		for _, c := range rfcCases(t, filepath.Base(f)) {
+			toks = append(toks, c.Compact)
+		}
+	}
+	var w struct {
+		TestGroups []struct {
+			Tests []struct {
+				JWS string `json:"jws"`
+			} `json:"tests"`
+		} `json:"testGroups"`
+	}
+	loadJSON(t, "testdata/wycheproof/json_web_signature_test.json", &w)
+	for _, g := range w.TestGroups {
+		for _, c := range g.Tests {
+			toks = append(toks, c.JWS)
+		}
+	}
+	return toks
+}
+
+func FuzzVerify(f *testing.F) {
+	keys := fuzzKeys(f)
+	for _, tok := range seedTokens(f) {
+		f.Add(tok)
+	}
+	// Crafted seeds: tokens of every fixed key with claims of each kind.
+	exp := jwt.NewNumericDate(fuzzNow.Add(time.Hour))
+	payloads := []any{
+		jwt.Claims{Issuer: "auth", Subject: "42", Audience: jwt.Audience{"a", "b"}, Expiry: exp, NotBefore: 1, IssuedAt: 1, ID: "x"},
+		map[string]any{"exp": exp, "nested": map[string]any{"a": []any{1.5, "é", nil, true}}},
+		map[string]any{"exp": 1.5e9, "aud": "one", "s": "\u2028<>&"},
+	}
+	for _, k := range keys {
+		for _, p := range payloads {
+			tok, err := jwt.Sign(k, p)
+			require.NoError(f, err)
+			f.Add(tok)
+		}
+	}
+	policy := jwt.Expect{Now: func() time.Time { return fuzzNow }, AllowMissingExpiry: true}
+	f.Fuzz(func(t *testing.T, tok string) {
+		_, _ = jwt.DecodeUnverified(tok)
+		for _, k := range keys {
+			var got map[string]any
+			if err := policy.Verify(tok, k.(jwt.Keys), &got); err != nil {
+				require.Nil(t, got, "claims of a refused token are not returned")
+				continue
+			}
+			var reg jwt.Claims
+			require.NoError(t, policy.Verify(tok, k.(jwt.Keys), &reg))
+
+			again, err := jwt.Sign(k, got)
+			require.NoError(t, err)
+			var got2 map[string]any
+			require.NoError(t, policy.Verify(again, k.(jwt.Keys), &got2))
+			assert.Equal(t, got, got2)
+
+			again, err = jwt.Sign(k, reg)
+			require.NoError(t, err)
+			var reg2 jwt.Claims
+			require.NoError(t, policy.Verify(again, k.(jwt.Keys), &reg2))
+			assert.Equal(t, reg, reg2)
+		}
+	})
+}
+
+// strictJSON is the rule checkJSON must follow, written from encoding/json:
+// data is accepted exactly when json.Valid accepts it, it is an object, it
+// is valid UTF-8, no \u escape in it encodes a lone surrogate, no object in
+// it names a member twice (names compared after unescaping), and it nests
+// at most MaxDepth arrays and objects inside the top-level object.
+func strictJSON(data []byte) bool {
+	if !json.Valid(data) || !utf8.Valid(data) {
+		return false
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return false
+	}
+	if hasLoneSurrogate(data) {
+		return false
+	}
+	type frame struct {
+		obj     bool
+		wantKey bool
+		names   map[string]bool
+	}
+	var stack []*frame
+	maxNest := 0
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return false
+		}
+		if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].wantKey {
+			if _, ok := tok.(json.Delim); !ok {
+				top := stack[n-1]
+				name := tok.(string)
+				if top.names[name] {
+					return false
+				}
+				top.names[name] = true
+				top.wantKey = false
+				continue
+			}
+		}
+		d, isDelim := tok.(json.Delim)
+		if isDelim && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].obj {
+			stack[n-1].wantKey = true
+		}
+		if isDelim {
+			stack = append(stack, &frame{obj: d == '{', wantKey: d == '{', names: map[string]bool{}})
+			maxNest = max(maxNest, len(stack))
+		}
+	}
+	return maxNest <= jwt.MaxDepth+1
+}
+
+// hasLoneSurrogate reports whether a string of the valid JSON data holds a
+// \u escape of a surrogate that is not a high one followed at once by an
+// escaped low one.
+func hasLoneSurrogate(data []byte) bool {
+	hex4 := func(b []byte) (rune, bool) {
+		if len(b) < 4 {
+			return 0, false
+		}
+		var r rune
+		for _, c := range b[:4] {
+			switch {
+			case '0' <= c && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case 'a' <= c && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case 'A' <= c && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	inString := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case !inString:
+			inString = c == '"'
+		case c == '"':
+			inString = false
+		case c == '\\':
+			if data[i+1] != 'u' {
+				i++
+				continue
+			}
+			r, _ := hex4(data[i+2:])
+			i += 5
+			switch {
+			case r >= 0xdc00 && r <= 0xdfff:
+				return true
+			case r >= 0xd800 && r <= 0xdbff:
+				if i+6 >= len(data) || data[i+1] != '\\' || data[i+2] != 'u' {
+					return true
+				}
+				r2, _ := hex4(data[i+3:])
+				if r2 < 0xdc00 || r2 > 0xdfff {
+					return true
+				}
+				i += 6
+			}
+		}
+	}
+	return false
+}
+
+func FuzzCheckJSON(f *testing.F) {
+	seeds := []string{
+		`{}`, ` {"a":1} `, `{"a":1,"a":2}`, `{"a":1,"\u0061":2}`, `{"a":{"b":1,"b":2}}`,
+		`{"a":"\ud800"}`, `{"a":"\ud83d\ude00"}`, `{"a":"\udc00\ud800"}`, `{"\ud800":1}`,
+		"{\"a\":\"\xff\"}", `[]`, `"x"`, `{"a":1}x`, `{"a":-0.5e+10,"b":[true,false,null]}`,
+		`{"a":01}`, `{"a":1.}`, `{"a":"\x"}`, `{"a":"` + "\t" + `"}`,
+		`{"a":` + strings.Repeat("[", jwt.MaxDepth) + strings.Repeat("]", jwt.MaxDepth) + `}`,
+		`{"a":` + strings.Repeat("[", jwt.MaxDepth+1) + strings.Repeat("]", jwt.MaxDepth+1) + `}`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	files, err := filepath.Glob("testdata/*.json")
+	require.NoError(f, err)
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	for _, tok := range seedTokens(f) {
+		for _, part := range strings.Split(tok, ".") {
+			if b, err := b64(part); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got := jwt.CheckJSON(data)
+		if got {
+			require.True(t, json.Valid(data), "strict accepts only what encoding/json accepts")
+		}
+		require.Equal(t, strictJSON(data), got)
+	})
+}
