@@ -420,7 +420,7 @@ func NewRemoteKeySet(ctx context.Context, rawURL string, opts RemoteKeySetOption
 		r.cancel()
 		return nil, err
 	}
-	go r.run()
+	go r.run(r.state.Load().refreshAt.Sub(r.now()))
 	return r, nil
 }
 
@@ -648,35 +648,37 @@ func deltaSeconds(s string) (time.Duration, bool) {
 
 // run is the refresh goroutine: it fetches the set when three quarters of
 // its lifetime have passed, and after a failure every MinRefreshInterval,
-// until the context ends.
-func (r *RemoteKeySet) run() {
+// until the context ends. Its first wait, wait, is computed before it
+// starts, so that the schedule does not depend on when it first runs.
+func (r *RemoteKeySet) run(wait time.Duration) {
 	defer close(r.done)
 	var retryAt time.Time
+	st := r.state.Load()
 	for {
-		st := r.state.Load()
-		next := st.refreshAt
-		if next.Before(retryAt) {
-			next = retryAt
-		}
-		if d := next.Sub(r.now()); d > 0 {
-			t := time.NewTimer(d)
+		if wait > 0 {
+			t := time.NewTimer(wait)
 			select {
 			case <-r.ctx.Done():
 				t.Stop()
 				return
 			case <-t.C:
 			}
-			if r.state.Load() != st {
-				continue // a VerifierFor fetched meanwhile
-			}
 		}
 		if r.ctx.Err() != nil {
 			return
 		}
-		if err := r.refetch(false); err != nil {
-			retryAt = r.now().Add(r.minRefresh)
-		} else {
-			retryAt = time.Time{}
+		if cur := r.state.Load(); cur == st {
+			if err := r.refetch(false); err != nil {
+				retryAt = r.now().Add(r.minRefresh)
+			} else {
+				retryAt = time.Time{}
+			}
+		} // else a VerifierFor fetched meanwhile: follow the new set
+		st = r.state.Load()
+		next := st.refreshAt
+		if next.Before(retryAt) {
+			next = retryAt
 		}
+		wait = next.Sub(r.now())
 	}
 }

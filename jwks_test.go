@@ -584,6 +584,8 @@ func TestRemoteKeySetRefreshBounds(t *testing.T) {
 		{name: "own minimum", min: 10 * time.Minute, cc: "max-age=60", want: 10 * time.Minute},
 		{name: "own maximum", max: 2 * time.Minute, cc: "max-age=600", want: 2 * time.Minute},
 		{name: "maximum below minimum counts as minimum", min: 5 * time.Minute, max: time.Minute, cc: "max-age=1", want: 5 * time.Minute},
+		{name: "negative minimum means the default", min: -1, cc: "max-age=1", want: jwt.DefaultMinRefreshInterval},
+		{name: "negative maximum means the default", max: -1, want: jwt.DefaultMaxRefreshInterval},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -680,7 +682,9 @@ func TestRemoteKeySetBadResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := jwt.RemoteKeySetOptions{Timeout: 50 * time.Millisecond}
+			// Long enough for a quick answer on a loaded machine; "too slow"
+			// waits it out twice.
+			opts := jwt.RemoteKeySetOptions{Timeout: 500 * time.Millisecond}
 
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
@@ -743,16 +747,29 @@ func TestRemoteKeySetRevalidates(t *testing.T) {
 	assert.EqualValues(t, 2, iss.fetches.Load())
 }
 
-func TestRemoteKeySetFetchTimeoutDefault(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		hang := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
-		start := time.Now()
-		_, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{hang}}})
-		require.ErrorIs(t, err, jwt.ErrKeySetFetch)
-		require.ErrorIs(t, err, context.DeadlineExceeded)
-		assert.Equal(t, jwt.DefaultFetchTimeout, time.Since(start))
-		assert.Equal(t, 10*time.Second, jwt.DefaultFetchTimeout)
-	})
+func TestRemoteKeySetFetchTimeout(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		want    time.Duration
+	}{
+		{name: "defaults to 10 seconds", timeout: 0, want: 10 * time.Second},
+		{name: "negative means the default", timeout: -1, want: jwt.DefaultFetchTimeout},
+		{name: "own", timeout: 3 * time.Second, want: 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				hang := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+				start := time.Now()
+				_, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, jwt.RemoteKeySetOptions{Timeout: tt.timeout, Client: &http.Client{Transport: handlerTransport{hang}}})
+				require.ErrorIs(t, err, jwt.ErrKeySetFetch)
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+				assert.Equal(t, tt.want, time.Since(start))
+			})
+		})
+	}
+	assert.Equal(t, 10*time.Second, jwt.DefaultFetchTimeout)
 }
 
 func TestRemoteKeySetRetriesInBackground(t *testing.T) {
@@ -812,12 +829,27 @@ func TestRemoteKeySetContextEnds(t *testing.T) {
 	})
 }
 
+// settledGoroutines returns the goroutine count once goroutines left by
+// earlier tests (closing connections) have gone.
+func settledGoroutines() int {
+	n := runtime.NumGoroutine()
+	for range 200 {
+		time.Sleep(5 * time.Millisecond)
+		m := runtime.NumGoroutine()
+		if m == n {
+			return n
+		}
+		n = m
+	}
+	return n
+}
+
 func TestRemoteKeySetCloseGoroutines(t *testing.T) {
 	iss := newIssuer(respond(http.StatusOK, "", setOf(t, edKey(t, 1).WithKeyID("k"))))
-	before := runtime.NumGoroutine()
+	before := settledGoroutines()
 	remote, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{iss}}})
 	require.NoError(t, err)
-	assert.Equal(t, before+1, runtime.NumGoroutine())
+	assert.Equal(t, before+1, runtime.NumGoroutine(), "one refresh goroutine")
 	require.NoError(t, remote.Close())
 	// The goroutine may still be returning once Close has seen it finish.
 	// (Not require.Eventually: it runs the condition in a goroutine.)
@@ -872,6 +904,57 @@ func TestRemoteKeySetConstructorContext(t *testing.T) {
 	r, err := jwt.NewRemoteKeySet(ctx, issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{iss}}})
 	require.ErrorIs(t, err, jwt.ErrKeySetFetch)
 	assert.Nil(t, r)
+}
+
+// FuzzRemoteKeySetBody feeds any body to a RemoteKeySet: it must not
+// panic, and a set it takes must hold only usable public keys.
+func FuzzRemoteKeySetBody(f *testing.F) {
+	f.Add(setOf(f, edKey(f, 1)), "max-age=60")
+	f.Add([]byte(`{"keys":[{"kty":"oct","k":"AAAA","alg":"HS256"}]}`), "no-cache")
+	f.Add([]byte(`{"keys":[]}`), "max-age=-1, max-age=\"")
+	f.Fuzz(func(t *testing.T, body []byte, cc string) {
+		iss := respond(http.StatusOK, "", body)
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Cache-Control"] = []string{cc}
+			iss.ServeHTTP(w, r)
+		})
+		r, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{h}}})
+		if err != nil {
+			require.ErrorIs(t, err, jwt.ErrKeySetFetch)
+			return
+		}
+		defer r.Close()
+		set, err := jwt.ParseJWKSet(body)
+		require.NoError(t, err)
+		for _, k := range set.Keys {
+			_, secret := k.Key.([]byte)
+			require.False(t, secret)
+		}
+	})
+}
+
+// FuzzJWKSHandlerIfNoneMatch: any If-None-Match gives 200 with the set or
+// 304 without it, never a panic.
+func FuzzJWKSHandlerIfNoneMatch(f *testing.F) {
+	src, err := jwt.NewStaticJWKS(edKey(f, 1))
+	require.NoError(f, err)
+	h := newHandler(f, src, jwt.JWKSHandlerOptions{})
+	etag := serve(h, http.MethodGet, nil).Header().Get("ETag")
+	for _, seed := range []string{etag, "W/" + etag, "*", `"a", ` + etag, `W/"`, `"`, ",,,"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, inm string) {
+		rec := serve(h, http.MethodGet, http.Header{"If-None-Match": {inm}})
+		switch rec.Code {
+		case http.StatusOK:
+			require.NotEmpty(t, rec.Body.Bytes())
+		case http.StatusNotModified:
+			require.Empty(t, rec.Body.Bytes())
+			require.True(t, strings.Contains(inm, strings.Trim(etag, `"`)) || strings.Contains(inm, "*"))
+		default:
+			t.Fatalf("status %d", rec.Code)
+		}
+	})
 }
 
 func BenchmarkRemoteKeySetVerify(b *testing.B) {

@@ -12,7 +12,7 @@ import (
 
 // DefaultTokenLifetime is how long a retired key of a [KeyRing] stays
 // published and trusted unless KeyRingOptions.TokenLifetime says otherwise:
-// 24 hours, the default lifetime of a refresh token of [Pairs].
+// 24 hours, as long as the pair manager's refresh tokens live by default.
 const DefaultTokenLifetime = 24 * time.Hour
 
 // KeyRingOptions configure a [KeyRing]. The zero value is ready to use.
