@@ -146,6 +146,20 @@ var (
 	ErrConfig = errors.New("jwt: invalid configuration")
 )
 
+// Errors of the middleware ([Middleware]): what is wrong with the way a
+// request carries its token, found before any token is read.
+var (
+	// ErrNoCredentials is returned for a request that carries no token: no
+	// Authorization header, an empty one or one of another scheme than
+	// Bearer, and no token cookie.
+	ErrNoCredentials = errors.New("jwt: no credentials")
+
+	// ErrAuthorizationHeader is returned for a request with more than one
+	// Authorization header, or whose header names the Bearer scheme but
+	// does not hold exactly one token after it.
+	ErrAuthorizationHeader = errors.New("jwt: malformed authorization header")
+)
+
 // Errors of key rotation and of JWK Sets fetched over HTTP.
 var (
 	// ErrRotation is returned by a [KeyRing] asked for a change that would
