@@ -53,6 +53,17 @@
 // Signers also verify. A key held elsewhere, in a KMS or an HSM, needs only
 // the two methods of [Signer] or [Verifier].
 //
+// # Keys across services
+//
+// An issuer signs with a [KeyRing], whose tokens carry the kid of the key
+// that signed them, and publishes the ring's public keys with a
+// [JWKSHandler] at /.well-known/jwks.json. Another service verifies those
+// tokens with a [RemoteKeySet] of that URL, which caches the set, refreshes
+// it in the background and fetches it again, at most once a minute, for a
+// kid it does not know. To rotate, [KeyRing.Add] the next key, let the
+// verifiers' caches catch up, then [KeyRing.Promote] it; the old key stays
+// published until the tokens it signed have expired.
+//
 // # Errors
 //
 // Every error wraps one of the sentinels declared in errors.go, such as

@@ -278,7 +278,13 @@ func tokenMessage(err error) string {
 }
 
 func (e *Endpoints) unauthorized(w http.ResponseWriter, body object) {
-	w.Header().Set("WWW-Authenticate", `Bearer realm="`+e.realm+`"`)
+	writeUnauthorized(w, `Bearer realm="`+e.realm+`"`, body)
+}
+
+// writeUnauthorized answers 401 with the WWW-Authenticate challenge and
+// body.
+func writeUnauthorized(w http.ResponseWriter, challenge string, body object) {
+	w.Header().Set("WWW-Authenticate", challenge)
 	writeJSON(w, http.StatusUnauthorized, body)
 }
 
@@ -515,7 +521,7 @@ func isPythonSpace(r rune) bool {
 }
 
 // object is a JSON object whose members keep their order. Values are
-// strings, lists of strings or objects.
+// strings, lists of strings, objects or lists of objects.
 type object []member
 
 type member struct {
@@ -545,6 +551,15 @@ func (o object) appendTo(b []byte) []byte {
 			b = append(b, ']')
 		case object:
 			b = v.appendTo(b)
+		case []object:
+			b = append(b, '[')
+			for j, o := range v {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = o.appendTo(b)
+			}
+			b = append(b, ']')
 		}
 	}
 	return append(b, '}')

@@ -145,3 +145,57 @@ var (
 	// negative lifetime.
 	ErrConfig = errors.New("jwt: invalid configuration")
 )
+
+// Errors of the middleware ([Middleware]): what is wrong with the way a
+// request carries its token, found before any token is read.
+var (
+	// ErrNoCredentials is returned for a request that carries no token: no
+	// Authorization header, an empty one or one of another scheme than
+	// Bearer, and no token cookie.
+	ErrNoCredentials = errors.New("jwt: no credentials")
+
+	// ErrAuthorizationHeader is returned for a request with more than one
+	// Authorization header, or whose header names the Bearer scheme but
+	// does not hold exactly one token after it.
+	ErrAuthorizationHeader = errors.New("jwt: malformed authorization header")
+)
+
+// Errors of key rotation and of JWK Sets fetched over HTTP.
+var (
+	// ErrRotation is returned by a [KeyRing] asked for a change that would
+	// break rotation: promoting a key that is not upcoming, rotating with
+	// no upcoming key, or removing the current key; and by KeyRing.Sign for
+	// a header that names an upcoming key, or a retired key for a token
+	// that would outlive the key's publication.
+	ErrRotation = errors.New("jwt: key rotation refused")
+
+	// ErrKeySetURL is returned by NewRemoteKeySet for a URL that is not an
+	// absolute https URL, or an http URL to a host other than a loopback
+	// address when InsecureAllowHTTP is not set.
+	ErrKeySetURL = errors.New("jwt: unusable key set URL")
+
+	// ErrKeySetFetch is returned when fetching a JWK Set fails: the
+	// request fails or times out, the status is not 200 OK, the body is
+	// larger than MaxJWKSetSize, or the set does not parse, holds a secret
+	// or holds no key usable for signatures. The previous set, if any, is
+	// kept.
+	ErrKeySetFetch = errors.New("jwt: fetching the key set failed")
+
+	// ErrKeySetUnavailable is returned by RemoteKeySet.VerifierFor when it
+	// has no set it may use (the last one is stale past MaxStale) and
+	// could not fetch one. It wraps the error of the last fetch, if any.
+	ErrKeySetUnavailable = errors.New("jwt: no usable key set")
+)
+
+// Errors of a [Store] called with arguments it cannot keep: programmer
+// errors, never a property of a token. MemoryStore and the stores in other
+// modules of this project return them wrapped; test for them with
+// [errors.Is].
+var (
+	// ErrStoreEmptyID is returned by a Store given an empty token id to
+	// Consume or Revoke, or an empty session id to RevokeSession.
+	ErrStoreEmptyID = errors.New("jwt: store: empty id")
+
+	// ErrStoreEmptyValue is returned by Store.Consume given an empty value.
+	ErrStoreEmptyValue = errors.New("jwt: store: empty value")
+)

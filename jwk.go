@@ -99,10 +99,14 @@ func ParseJWK(data []byte) (*JWK, error) {
 	if len(data) > MaxJWKSize {
 		return nil, fmt.Errorf("%w: JWK larger than %d bytes", ErrInvalidKey, MaxJWKSize)
 	}
-	return parseJWK(data)
+	return parseJWK(data, false)
 }
 
-func parseJWK(data []byte) (*JWK, error) {
+// parseJWK parses one JWK. With publicOnly, a private or secret key is
+// refused before any of its members is decoded: a published set never
+// holds one, and validating an RSA private key costs milliseconds, which
+// a set fetched from the network must not be able to make anyone spend.
+func parseJWK(data []byte, publicOnly bool) (*JWK, error) {
 	folded := false
 	if !checkJSON(data, func(name string) { folded = folded || foldsTo(name, jwkNames[:]) }) {
 		return nil, fmt.Errorf("%w: JWK is not a strict JSON object", ErrInvalidKey)
@@ -117,6 +121,9 @@ func parseJWK(data []byte) (*JWK, error) {
 	kty, ok := r.str("kty")
 	if !ok && r.err == nil {
 		return nil, fmt.Errorf("%w: JWK has no kty", ErrInvalidKey)
+	}
+	if _, private := r.m["d"]; publicOnly && (private || kty == "oct") {
+		return nil, fmt.Errorf("%w: a published key set holds a private or secret key", ErrKeyMismatch)
 	}
 	k := &JWK{}
 	k.KeyID, _ = r.str("kid")
@@ -893,6 +900,11 @@ type JWKSet struct {
 // of a known type comes from a broken publisher, and verifying with what
 // is left of it would hide that.
 func ParseJWKSet(data []byte) (*JWKSet, error) {
+	return parseJWKSet(data, false)
+}
+
+// parseJWKSet is ParseJWKSet; publicOnly is as for parseJWK.
+func parseJWKSet(data []byte, publicOnly bool) (*JWKSet, error) {
 	if len(data) > MaxJWKSetSize {
 		return nil, fmt.Errorf("%w: JWK Set larger than %d bytes", ErrInvalidKey, MaxJWKSetSize)
 	}
@@ -913,7 +925,7 @@ func ParseJWKSet(data []byte) (*JWKSet, error) {
 	}
 	set := &JWKSet{Keys: make([]*JWK, 0, len(raw))}
 	for i, r := range raw {
-		k, err := parseJWK(r)
+		k, err := parseJWK(r, publicOnly)
 		if errors.Is(err, errUnsupportedKey) {
 			continue
 		}

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"container/heap"
 	"context"
-	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -37,21 +37,22 @@ type Store interface {
 	// first use, or empty if the id was revoked with Revoke; the entry is
 	// left as it was. An id never seen before is a first use. When until
 	// is not after the current time and the id is not present, Consume
-	// reports a first use and stores nothing. value must not be empty, and
-	// id must not be empty; either is an error.
+	// reports a first use and stores nothing. An empty id is an error
+	// wrapping ErrStoreEmptyID, and an empty value one wrapping
+	// ErrStoreEmptyValue; neither stores anything.
 	Consume(ctx context.Context, id string, value []byte, until time.Time) (prior []byte, first bool, err error)
 
 	// Revoke records the token id as revoked until the time until. A value
 	// stored by Consume is replaced, so a later Consume of the id reports
 	// first false with an empty prior. When the id is already present its
 	// life becomes the later of its own and until. Revoking twice is
-	// harmless. id must not be empty.
+	// harmless. An empty id is an error wrapping ErrStoreEmptyID.
 	Revoke(ctx context.Context, id string, until time.Time) error
 
 	// RevokeSession records the session sid as revoked until the time
 	// until. When the session is already revoked its life becomes the
-	// later of its own and until. Revoking twice is harmless. sid must not
-	// be empty.
+	// later of its own and until. Revoking twice is harmless. An empty sid
+	// is an error wrapping ErrStoreEmptyID.
 	RevokeSession(ctx context.Context, sid string, until time.Time) error
 
 	// Revoked reports whether the token id has been consumed or revoked,
@@ -97,13 +98,6 @@ type memEntry struct {
 	index int // position in the expiry queue
 }
 
-// errEmptyID and errEmptyValue report programmer errors in calls to a
-// MemoryStore.
-var (
-	errEmptyID    = errors.New("jwt: store: empty id")
-	errEmptyValue = errors.New("jwt: store: empty value")
-)
-
 func (s *MemoryStore) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -119,10 +113,10 @@ func (s *MemoryStore) Consume(ctx context.Context, id string, value []byte, unti
 		return nil, false, err
 	}
 	if id == "" {
-		return nil, false, errEmptyID
+		return nil, false, fmt.Errorf("%w in MemoryStore.Consume", ErrStoreEmptyID)
 	}
 	if len(value) == 0 {
-		return nil, false, errEmptyValue
+		return nil, false, fmt.Errorf("%w in MemoryStore.Consume", ErrStoreEmptyValue)
 	}
 	now := s.now()
 	key := memKey{id: id}
@@ -141,21 +135,22 @@ func (s *MemoryStore) Consume(ctx context.Context, id string, value []byte, unti
 // Revoke records the token id as revoked until the time until. It follows
 // the contract of [Store].
 func (s *MemoryStore) Revoke(ctx context.Context, id string, until time.Time) error {
-	return s.revoke(ctx, memKey{id: id}, until)
+	return s.revoke(ctx, "Revoke", memKey{id: id}, until)
 }
 
 // RevokeSession records the session sid as revoked until the time until.
 // It follows the contract of [Store].
 func (s *MemoryStore) RevokeSession(ctx context.Context, sid string, until time.Time) error {
-	return s.revoke(ctx, memKey{session: true, id: sid}, until)
+	return s.revoke(ctx, "RevokeSession", memKey{session: true, id: sid}, until)
 }
 
-func (s *MemoryStore) revoke(ctx context.Context, key memKey, until time.Time) error {
+// revoke marks key as revoked; method names the caller in errors.
+func (s *MemoryStore) revoke(ctx context.Context, method string, key memKey, until time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if key.id == "" {
-		return errEmptyID
+		return fmt.Errorf("%w in MemoryStore.%s", ErrStoreEmptyID, method)
 	}
 	now := s.now()
 	s.mu.Lock()
@@ -184,22 +179,21 @@ func (s *MemoryStore) Revoked(ctx context.Context, id, sid string) (bool, error)
 	if id == "" && sid == "" {
 		return false, nil
 	}
-	now := s.now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	// Reads do not prune, so that they can share the lock; an entry that
-	// has expired but is not yet pruned is checked here.
+	// has expired but is not yet pruned is checked here. The clock is read
+	// only when an entry is found, since most tokens asked about are not.
+	var found *memEntry
 	if id != "" {
-		if e, ok := s.entries[memKey{id: id}]; ok && e.until.After(now) {
-			return true, nil
-		}
+		found = s.entries[memKey{id: id}]
 	}
 	if sid != "" {
-		if e, ok := s.entries[memKey{session: true, id: sid}]; ok && e.until.After(now) {
-			return true, nil
+		if e := s.entries[memKey{session: true, id: sid}]; e != nil && (found == nil || e.until.After(found.until)) {
+			found = e
 		}
 	}
-	return false, nil
+	return found != nil && found.until.After(s.now()), nil
 }
 
 // insert adds a new entry. The caller holds s.mu for writing.

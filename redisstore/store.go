@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -89,11 +88,6 @@ end
 return 0
 `)
 
-var (
-	errEmptyID    = errors.New("redisstore: empty id")
-	errEmptyValue = errors.New("redisstore: empty value")
-)
-
 func (s *Store) tokenKey(id string) string    { return s.prefix + "t:" + id }
 func (s *Store) sessionKey(sid string) string { return s.prefix + "s:" + sid }
 
@@ -114,10 +108,10 @@ func (s *Store) Consume(ctx context.Context, id string, value []byte, until time
 		return nil, false, err
 	}
 	if id == "" {
-		return nil, false, errEmptyID
+		return nil, false, fmt.Errorf("redisstore: consume: %w", jwt.ErrStoreEmptyID)
 	}
 	if len(value) == 0 {
-		return nil, false, errEmptyValue
+		return nil, false, fmt.Errorf("redisstore: consume: %w", jwt.ErrStoreEmptyValue)
 	}
 	res, err := consumeScript.Run(ctx, s.client, []string{s.tokenKey(id)}, value, s.ttl(until)).Slice()
 	if err != nil {
@@ -146,7 +140,7 @@ func (s *Store) Revoke(ctx context.Context, id string, until time.Time) error {
 		return err
 	}
 	if id == "" {
-		return errEmptyID
+		return fmt.Errorf("redisstore: revoke: %w", jwt.ErrStoreEmptyID)
 	}
 	return s.revoke(ctx, "revoke", s.tokenKey(id), until)
 }
@@ -158,7 +152,7 @@ func (s *Store) RevokeSession(ctx context.Context, sid string, until time.Time) 
 		return err
 	}
 	if sid == "" {
-		return errEmptyID
+		return fmt.Errorf("redisstore: revoke session: %w", jwt.ErrStoreEmptyID)
 	}
 	return s.revoke(ctx, "revoke session", s.sessionKey(sid), until)
 }

@@ -1,0 +1,405 @@
+package jwt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+)
+
+// MiddlewareConfig configures a [Middleware]. NewMiddleware copies it, so
+// changing it afterwards has no effect. Either Pairs or Keys is required.
+type MiddlewareConfig struct {
+	// Pairs verifies the tokens as access tokens with [Pairs.VerifyAccess],
+	// with its keys, claim names and policy. When set, Keys, Expect,
+	// TokenTypeClaim, SessionClaim and AllowMissingTokenType are ignored.
+	Pairs *Pairs
+
+	// Keys verifies the tokens when Pairs is nil, for a service that only
+	// verifies tokens issued elsewhere, such as with a KeySet built from
+	// the issuer's JWK Set.
+	Keys Keys
+	// Expect is the policy the tokens are verified with when Pairs is nil.
+	// Its zero value requires exp and checks the time claims with no
+	// leeway; its MaxLength also caps the Authorization header.
+	Expect Expect
+	// TokenTypeClaim names the claim that must hold "access" when Pairs is
+	// nil, so that a refresh token is never taken for an access token.
+	// Empty means "token_type".
+	TokenTypeClaim string
+	// AllowMissingTokenType lets through, when Pairs is nil, a token that
+	// has no token type claim at all; a token whose claim holds anything
+	// but "access" is still refused. By default (false) such a token is
+	// refused. Set it only when the issuer signs nothing but access tokens
+	// with these keys, as an OpenID provider may; then consider
+	// Expect.Type "at+jwt" (RFC 9068).
+	AllowMissingTokenType bool
+	// SessionClaim names the claim that holds the session id, read when
+	// Store is set and Pairs is nil. Empty means "sid".
+	SessionClaim string
+
+	// Store, when set, is asked whether the token's session has been
+	// revoked (Store.Revoked with an empty token id), so that a logout
+	// everywhere or a detected refresh token reuse also stops the access
+	// tokens of the session at once rather than when they expire. A token
+	// without a session id is then refused, since it could never be
+	// revoked. Nil means no lookup: an access token is valid until it
+	// expires, as in SimpleJWT.
+	Store Store
+
+	// Cookie, when not empty, names a cookie to take the token from when
+	// the request has no Bearer token in its Authorization header (no
+	// header, an empty one, or another scheme). A request with more than
+	// one cookie of that name is refused as malformed. Empty means the
+	// Authorization header is the only source. The query string is never
+	// a source (RFC 6750 §5.3): it ends up in logs and browser history.
+	Cookie string
+
+	// Optional lets a request with no credentials at all through to the
+	// next handler, with no claims in its context. A request whose
+	// credentials are wrong is still refused. False (the default): every
+	// request needs a valid token.
+	Optional bool
+	// AllowPreflight lets a CORS preflight request (OPTIONS with an
+	// Access-Control-Request-Method header) through to the next handler
+	// without credentials, since browsers never send credentials with
+	// one. False (the default): it is treated like any other request.
+	AllowPreflight bool
+
+	// NewClaims returns a new pointer to the value the claims of each
+	// token are decoded into, such as new(MyClaims); that pointer is what
+	// [FromContext] and [ClaimsFrom] return. Nil means the claims are
+	// decoded into a map[string]any, which is what the context then holds.
+	NewClaims func() any
+
+	// Realm is the realm of the WWW-Authenticate header of every 401
+	// answer. Empty means "api". It must not contain a double quote or a
+	// backslash.
+	Realm string
+
+	// ErrorHandler answers a request that is refused. err wraps
+	// ErrNoCredentials, ErrAuthorizationHeader, one of the token errors
+	// (ErrExpired, ErrSignature, ErrWrongTokenType, ErrRevoked, …) or is
+	// the Store's error. Nil means the answers of Django REST framework
+	// SimpleJWT, described on [Middleware]. An ErrorHandler must never
+	// write err's text into the response.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// Middleware authenticates HTTP requests with bearer tokens (RFC 6750) and
+// hands the claims of each token to the next handler through the request
+// context. Make one with NewMiddleware and wrap handlers with Handler.
+//
+// The token is read from the Authorization header, which must appear once
+// and, split on runs of white space, be the word "Bearer" (exactly so) and
+// the token; another scheme, "bearer" included, counts as no credentials,
+// as in SimpleJWT. A header longer than the token length cap is refused
+// without being read further. Then the cookie named by Cookie, if any;
+// never the query string.
+//
+// Without an ErrorHandler, a refused request is answered 401 with
+// WWW-Authenticate: Bearer realm="api" and the JSON bodies of SimpleJWT:
+//
+//	no credentials       {"detail": "Authentication credentials were not provided."}
+//	"Bearer" and not one token
+//	                     {"detail": "Authorization header must contain two space-delimited values", "code": "bad_authorization_header"}
+//	a token that fails   {"detail": "Given token not valid for any token type", "code": "token_not_valid",
+//	                      "messages": [{"token_class": "AccessToken", "token_type": "access", "message": "Token is expired"}]}
+//
+// where message is SimpleJWT's text for the failure ("Token is invalid",
+// "Token is expired", "Token has wrong type", "Token has no type", "Token
+// is blacklisted" for a revoked session, …). The challenge carries
+// error="invalid_token" for a token that fails and error="invalid_request"
+// for a malformed header, and no error for missing credentials (RFC 6750
+// §3.1). When the Store fails, the answer is 503 {"detail": "Service
+// temporarily unavailable."} with Retry-After: 1: the request may well be
+// good, and a token is never let through unchecked. No Go error text is
+// ever sent.
+//
+// A Middleware is safe for concurrent use if its Store is.
+type Middleware struct {
+	pairs      *Pairs
+	keys       Keys
+	expect     Expect
+	typClaim   string
+	sidClaim   string
+	allowNoTyp bool
+	store      Store
+	cookie     string
+	optional   bool
+	preflight  bool
+	newClaims  func() any
+	onError    func(http.ResponseWriter, *http.Request, error)
+	maxHeader  int
+
+	challenge, invalidToken, invalidRequest string
+}
+
+// NewMiddleware returns the middleware configured by cfg, or an error
+// wrapping ErrConfig when neither Pairs nor Keys is set, when NewClaims
+// does not return a non-nil pointer, or when Realm holds a double quote or
+// a backslash.
+func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
+	if cfg.Pairs == nil && cfg.Keys == nil {
+		return nil, fmt.Errorf("%w: Pairs or Keys is required", ErrConfig)
+	}
+	if cfg.NewClaims != nil {
+		if v := reflect.ValueOf(cfg.NewClaims()); v.Kind() != reflect.Pointer || v.IsNil() {
+			return nil, fmt.Errorf("%w: NewClaims must return a non-nil pointer", ErrConfig)
+		}
+	}
+	realm := orDefault(cfg.Realm, "api")
+	for i := 0; i < len(realm); i++ {
+		if c := realm[i]; c == '"' || c == '\\' || c < 0x20 || c == 0x7f {
+			return nil, fmt.Errorf("%w: Realm cannot be quoted", ErrConfig)
+		}
+	}
+	m := &Middleware{
+		pairs:      cfg.Pairs,
+		keys:       cfg.Keys,
+		expect:     cfg.Expect,
+		typClaim:   orDefault(cfg.TokenTypeClaim, "token_type"),
+		sidClaim:   orDefault(cfg.SessionClaim, "sid"),
+		allowNoTyp: cfg.AllowMissingTokenType,
+		store:      cfg.Store,
+		cookie:     cfg.Cookie,
+		optional:   cfg.Optional,
+		preflight:  cfg.AllowPreflight,
+		newClaims:  cfg.NewClaims,
+		onError:    cfg.ErrorHandler,
+	}
+	maxLen := DefaultMaxLength
+	if m.pairs == nil && m.expect.MaxLength > 0 {
+		maxLen = m.expect.MaxLength
+	}
+	if m.pairs != nil {
+		m.typClaim, m.sidClaim = m.pairs.typClaim, m.pairs.sidClaim
+	}
+	// Room for the scheme and some white space around the token.
+	m.maxHeader = maxLen + 64
+	m.challenge = `Bearer realm="` + realm + `"`
+	m.invalidToken = m.challenge + `, error="invalid_token"`
+	m.invalidRequest = m.challenge + `, error="invalid_request"`
+	if m.onError == nil {
+		m.onError = m.answer
+	}
+	return m, nil
+}
+
+// Handler returns a handler that authenticates each request and, when it
+// passes, calls next with a request whose context holds the token's
+// claims. The incoming request is never changed: next gets a copy made by
+// r.WithContext.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m.preflight && r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tok, err := m.token(r)
+		if errors.Is(err, ErrNoCredentials) && m.optional {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var claims any
+		if err == nil {
+			claims, err = m.verify(r.Context(), tok)
+		}
+		if err != nil {
+			m.onError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), claims)))
+	})
+}
+
+// token returns the token a request carries.
+func (m *Middleware) token(r *http.Request) (string, error) {
+	values := r.Header.Values("Authorization")
+	if len(values) > 1 {
+		return "", fmt.Errorf("%w: more than one Authorization header", ErrAuthorizationHeader)
+	}
+	if len(values) == 1 {
+		v := values[0]
+		if len(v) > m.maxHeader {
+			return "", ErrTooLarge
+		}
+		scheme, tok, n := fields2(v)
+		if n > 0 && scheme == "Bearer" {
+			if n != 2 {
+				return "", fmt.Errorf("%w: not two space-delimited values", ErrAuthorizationHeader)
+			}
+			return tok, nil
+		}
+	}
+	if m.cookie != "" {
+		var found string
+		n := 0
+		for _, c := range r.CookiesNamed(m.cookie) {
+			if c.Value != "" {
+				found = c.Value
+				n++
+			}
+		}
+		if n > 1 {
+			return "", fmt.Errorf("%w: more than one token cookie", ErrMalformed)
+		}
+		if n == 1 {
+			return found, nil
+		}
+	}
+	return "", ErrNoCredentials
+}
+
+// fields2 splits s on runs of ASCII white space, as Python splits the bytes
+// of a header, and returns the first two fields and how many there are.
+func fields2(s string) (first, second string, n int) {
+	i := 0
+	for {
+		for i < len(s) && isASCIISpace(s[i]) {
+			i++
+		}
+		if i == len(s) {
+			return first, second, n
+		}
+		start := i
+		for i < len(s) && !isASCIISpace(s[i]) {
+			i++
+		}
+		switch n {
+		case 0:
+			first = s[start:i]
+		case 1:
+			second = s[start:i]
+		}
+		n++
+	}
+}
+
+func isASCIISpace(c byte) bool {
+	return c == ' ' || '\t' <= c && c <= '\r'
+}
+
+// verify checks tok as an access token and returns its claims as the
+// context will hold them.
+func (m *Middleware) verify(ctx context.Context, tok string) (any, error) {
+	var c *pairClaims
+	var err error
+	if m.pairs != nil {
+		c, err = m.pairs.parse(tok)
+		if err == nil {
+			err = m.pairs.checkShape(c, typeAccess)
+		}
+	} else {
+		c, err = m.parse(tok)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.store != nil {
+		if c.sid == "" {
+			return nil, fmt.Errorf("%w: no session id", ErrMissingID)
+		}
+		revoked, err := m.store.Revoked(ctx, "", c.sid)
+		if err != nil {
+			return nil, err
+		}
+		if revoked {
+			return nil, ErrRevoked
+		}
+	}
+	if m.newClaims == nil {
+		var claims map[string]any
+		if err := decodeInto(c.payload, &claims); err != nil {
+			return nil, err
+		}
+		return claims, nil
+	}
+	claims := m.newClaims()
+	if err := decodeInto(c.payload, claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+// parse verifies tok with Keys and Expect and checks its token type.
+func (m *Middleware) parse(tok string) (*pairClaims, error) {
+	c := new(pairClaims)
+	if err := m.expect.Verify(tok, m.keys, c); err != nil {
+		return nil, err
+	}
+	raw, ok := c.raw[m.typClaim]
+	switch {
+	case !ok && !m.allowNoTyp:
+		return nil, ErrMissingTokenType
+	case ok:
+		if typ, ok := stringClaim(raw, false); !ok || typ != typeAccess {
+			return nil, ErrWrongTokenType
+		}
+	}
+	if c.sid, ok = stringClaim(c.raw[m.sidClaim], false); !ok {
+		return nil, fmt.Errorf("%w: session claim is not a string", ErrMalformed)
+	}
+	return c, nil
+}
+
+// answer is the default ErrorHandler: the answers of SimpleJWT.
+func (m *Middleware) answer(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, ErrNoCredentials):
+		writeUnauthorized(w, m.challenge, object{{"detail", "Authentication credentials were not provided."}})
+	case errors.Is(err, ErrAuthorizationHeader):
+		writeUnauthorized(w, m.invalidRequest, object{
+			{"detail", "Authorization header must contain two space-delimited values"},
+			{"code", "bad_authorization_header"},
+		})
+	default:
+		msg := tokenMessage(err)
+		if msg == "" {
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusServiceUnavailable, object{{"detail", "Service temporarily unavailable."}})
+			return
+		}
+		writeUnauthorized(w, m.invalidToken, object{
+			{"detail", "Given token not valid for any token type"},
+			{"code", "token_not_valid"},
+			{"messages", []object{{
+				{"token_class", "AccessToken"},
+				{"token_type", "access"},
+				{"message", msg},
+			}}},
+		})
+	}
+}
+
+// claimsKey is the context key of the claims; its type is unexported so
+// that no other package can use it.
+type claimsKey struct{}
+
+// NewContext returns a copy of ctx that holds claims, as the middleware
+// passes them to the next handler.
+func NewContext(ctx context.Context, claims any) context.Context {
+	return context.WithValue(ctx, claimsKey{}, claims)
+}
+
+// FromContext returns the claims ctx holds, as NewContext stored them:
+// the value MiddlewareConfig.NewClaims made, or a map[string]any. ok is
+// false when ctx holds none, as for an anonymous request let through by
+// Optional.
+func FromContext(ctx context.Context) (claims any, ok bool) {
+	claims = ctx.Value(claimsKey{})
+	return claims, claims != nil
+}
+
+// ClaimsFrom returns the claims ctx holds as a T, the type that
+// MiddlewareConfig.NewClaims returns (such as *MyClaims) or map[string]any
+// when it is nil, so that handlers need no type assertion:
+//
+//	c, ok := jwt.ClaimsFrom[*MyClaims](r.Context())
+//
+// ok is false when ctx holds no claims or claims of another type.
+func ClaimsFrom[T any](ctx context.Context) (T, bool) {
+	c, ok := ctx.Value(claimsKey{}).(T)
+	return c, ok
+}
