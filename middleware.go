@@ -287,7 +287,8 @@ func (m *Middleware) verify(ctx context.Context, tok string) (any, error) {
 	var c *pairClaims
 	var err error
 	if m.pairs != nil {
-		c, err = m.pairs.parse(tok)
+		c = new(pairClaims)
+		err = m.pairs.parse(tok, c)
 		if err == nil {
 			err = m.pairs.checkShape(c, typeAccess)
 		}
@@ -311,13 +312,13 @@ func (m *Middleware) verify(ctx context.Context, tok string) (any, error) {
 	}
 	if m.newClaims == nil {
 		var claims map[string]any
-		if err := decodeInto(c.payload, &claims); err != nil {
+		if err := decodeInto(c, &claims); err != nil {
 			return nil, err
 		}
 		return claims, nil
 	}
 	claims := m.newClaims()
-	if err := decodeInto(c.payload, claims); err != nil {
+	if err := decodeInto(c, claims); err != nil {
 		return nil, err
 	}
 	return claims, nil
