@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"encoding/json"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strconv"
@@ -313,6 +314,12 @@ type fastDecoder struct {
 }
 
 func (d *fastDecoder) space() {
+	if d.i < len(d.s) && d.s[d.i] <= ' ' {
+		d.skipSpace()
+	}
+}
+
+func (d *fastDecoder) skipSpace() {
 	for d.i < len(d.s) {
 		switch d.s[d.i] {
 		case ' ', '\t', '\n', '\r':
@@ -337,7 +344,9 @@ func (d *fastDecoder) end() bool {
 	return d.i == len(d.s)
 }
 
-// str reads a string of printable ASCII without escapes.
+// str reads a string of printable ASCII without escapes. It looks at
+// eight bytes at a time: the lowest byte flagged in m below is the first
+// that is not plainChars, since no byte under it borrows.
 func (d *fastDecoder) str() (string, bool) {
 	s, i := d.s, d.i
 	if i >= len(s) || s[i] != '"' {
@@ -345,12 +354,29 @@ func (d *fastDecoder) str() (string, bool) {
 	}
 	i++
 	start := i
+	for i+8 <= len(s) {
+		b := s[i : i+8]
+		x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		const ones, highs = 0x0101010101010101, 0x8080808080808080
+		m := ((x - 0x20*ones) | ((x ^ '"'*ones) - ones) | ((x ^ '\\'*ones) - ones) | x) & highs
+		if m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			return d.strEnd(start, i)
+		}
+		i += 8
+	}
 	for i < len(s) && plainChars[s[i]] {
 		i++
 	}
-	if i < len(s) && s[i] == '"' {
+	return d.strEnd(start, i)
+}
+
+// strEnd ends str at s[i], which must be the closing quote.
+func (d *fastDecoder) strEnd(start, i int) (string, bool) {
+	if i < len(d.s) && d.s[i] == '"' {
 		d.i = i + 1
-		return s[start:i], true
+		return d.s[start:i], true
 	}
 	return "", false
 }

@@ -39,3 +39,10 @@ func PairsFastTakes(p *Pairs, tok string) bool {
 // SplitTakes reports whether Verify fills the registered claims of dst
 // with the fast decoder and leaves only the rest to encoding/json.
 func SplitTakes(dst any) bool { return infoFor(dst).split }
+
+// ScanString is the fast decoder's string reader on s.
+func ScanString(s string) (string, int, bool) {
+	d := fastDecoder{s: s}
+	v, ok := d.str()
+	return v, d.i, ok
+}
