@@ -255,19 +255,26 @@ func (e Expect) Verify(token string, keys Keys, dst any) error {
 }
 
 func (e *Expect) verify(token string, keys Keys, dst any) error {
-	d1, d2, err := e.split(token)
+	payload, typ, err := e.verifyPayload(token, keys)
 	if err != nil {
 		return err
 	}
+	return decodeClaims(payload, dst, e, typ)
+}
+
+// verifyPayload is verify up to the claims: it returns the decoded
+// payload, not yet checked as JSON, and the header's typ.
+func (e *Expect) verifyPayload(token string, keys Keys) (payload, typ string, err error) {
+	d1, d2, err := e.split(token)
+	if err != nil {
+		return "", "", err
+	}
 	if k := fastKey(keys, token[:d1]); k != nil {
 		if payload, handled, err := verifyHMAC(token, d1, d2, k); handled {
-			if err != nil {
-				return err
-			}
-			return decodeClaims(payload, dst, e, k.hdr.Type)
+			return payload, k.hdr.Type, err
 		}
 	}
-	return e.verifyGeneral(token, d1, d2, keys, dst)
+	return verifyGeneral(token, d1, d2, keys)
 }
 
 // split checks the size of token and that it has three non-empty parts,
@@ -306,17 +313,17 @@ func fastKey(keys Keys, hdr string) *HMAC {
 
 var errNotThreeParts = fmt.Errorf("%w: not three non-empty parts", ErrMalformed)
 
-// verifyGeneral is verify for any token and any keys, from the alphabet
-// check on. Each part is read once: the payload and the signature are
-// decoded while their alphabet is checked, into one buffer that also
-// holds the signing input the Verifier needs as bytes; their other
-// decoding errors are reported where the checks' order puts them.
-func (e *Expect) verifyGeneral(token string, d1, d2 int, keys Keys, dst any) error {
+// verifyGeneral is verifyPayload for any token and any keys, from the
+// alphabet check on. Each part is read once: the payload and the
+// signature are decoded while their alphabet is checked, into one buffer
+// that also holds the signing input the Verifier needs as bytes; their
+// other decoding errors are reported where the checks' order puts them.
+func verifyGeneral(token string, d1, d2 int, keys Keys) (payload, typ string, err error) {
 	if noFastPaths.Load() {
-		return e.verifyReference(token, d1, d2, keys, dst)
+		return verifyReference(token, d1, d2, keys)
 	}
 	if !isBase64URL(token[:d1]) {
-		return errNotBase64URL
+		return "", "", errNotBase64URL
 	}
 	penc, senc := token[d1+1:d2], token[d2+1:]
 	sigMax := len(senc) * 6 / 8
@@ -326,43 +333,41 @@ func (e *Expect) verifyGeneral(token string, d1, d2 int, keys Keys, dst any) err
 	pn, palpha, pstrict := decodeB64URL(pay, penc)
 	sn, salpha, sstrict := decodeB64URL(sig, senc)
 	if !palpha || !salpha {
-		return errNotBase64URL
+		return "", "", errNotBase64URL
 	}
 	v, hdr, err := verifierFor(token[:d1], keys)
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	if !sstrict {
-		return errSigNotBase64URL
+		return "", "", errSigNotBase64URL
 	}
 	// The verifier may grow neither the signing input nor the signature
 	// over what follows them.
 	if err := v.Verify(buf[:d2:d2], sig[:sn:sn]); err != nil {
-		return err
+		return "", "", err
 	}
 	if !pstrict {
-		return errPayloadNotBase64URL
+		return "", "", errPayloadNotBase64URL
 	}
-	return decodeClaims(string(pay[:pn]), dst, e, hdr.Type)
+	return string(pay[:pn]), hdr.Type, nil
 }
 
 // verifyReference is verifyGeneral as it was written first, three scans
 // and encoding/base64; tests compare the fast paths with it.
-func (e *Expect) verifyReference(token string, d1, d2 int, keys Keys, dst any) error {
+func verifyReference(token string, d1, d2 int, keys Keys) (payload, typ string, err error) {
 	if !isBase64URL(token[:d1]) || !isBase64URL(token[d1+1:d2]) || !isBase64URL(token[d2+1:]) {
-		return errNotBase64URL
+		return "", "", errNotBase64URL
 	}
-
 	v, hdr, err := verifierFor(token[:d1], keys)
 	if err != nil {
-		return err
+		return "", "", err
 	}
-
-	payload, err := checkSignature(token, d1, d2, v)
+	payload, err = checkSignature(token, d1, d2, v)
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	return decodeClaims(payload, dst, e, hdr.Type)
+	return payload, hdr.Type, nil
 }
 
 // noFastPaths is set only in tests that compare the fast paths with the

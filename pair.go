@@ -627,35 +627,30 @@ const (
 // reads the claims of configured names into c, which must be zero. A
 // claim of the wrong JSON type is ErrMalformed.
 //
-// Tokens of an HMAC key with its own header take the fast path: verified
-// in place and decoded by the fast claims decoder, which keeps the raw
-// JSON of the configured claims, without encoding/json and without an
-// allocation for c. Any payload that decoder does not take goes the way
-// of every other token: Verify into a pairClaims, through encoding/json.
+// The payload goes to the fast claims decoder, which keeps the raw JSON
+// of the configured claims as it passes them, without encoding/json and
+// without an allocation for c. Any payload that decoder does not take
+// goes the old way: decoded into a pairClaims through encoding/json.
 func (p *Pairs) parse(token string, c *pairClaims) error {
 	// c is never passed on as an interface: that would move every
-	// pairClaims to the heap. The slow paths decode into their own.
-	slow := (*pairClaims)(nil)
-	if d1, d2, err := p.expect.split(token); err != nil {
-		return err
-	} else if k := fastKey(p.keys, token[:d1]); k != nil {
-		payload, handled, err := verifyHMAC(token, d1, d2, k)
+	// pairClaims to the heap. The slow path decodes into its own.
+	var slow *pairClaims
+	if !noFastPaths.Load() {
+		payload, typ, err := p.expect.verifyPayload(token, p.keys)
 		if err != nil {
 			return err
 		}
-		if handled {
-			capture := captured{names: p.capNames[:]}
-			if decodeFast(payload, &c.Claims, claimsInfo, &capture) {
-				if err := p.expect.check(&c.Claims, k.hdr.Type); err != nil {
-					return err
-				}
-				c.payload, c.fast, c.seen = payload, true, capture.seen
-				return p.readCaptured(c, &capture)
-			}
-			slow = new(pairClaims)
-			if err := decodeClaims(payload, slow, &p.expect, k.hdr.Type); err != nil {
+		capture := captured{names: p.capNames[:]}
+		if decodeFast(payload, &c.Claims, claimsInfo, &capture) {
+			if err := p.expect.check(&c.Claims, typ); err != nil {
 				return err
 			}
+			c.payload, c.fast, c.seen = payload, true, capture.seen
+			return p.readCaptured(c, &capture)
+		}
+		slow = new(pairClaims)
+		if err := decodeClaims(payload, slow, &p.expect, typ); err != nil {
+			return err
 		}
 	}
 	if slow == nil {
