@@ -35,11 +35,18 @@ var secPolicy = jwt.Expect{Now: func() time.Time { return secNow }}
 // enc is base64url without padding, as JWS encodes every part.
 func enc(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
+// hs256Header is the header an HS256 key of this package writes.
+const hs256Header = `{"alg":"HS256","typ":"JWT"}`
+
 // signRaw builds a token from a header and a payload given as JSON text,
 // exactly as written, and signs it with s: what an attacker holding s (or
-// a signer with another encoder) could send.
+// a signer with another encoder) could send. An empty header means
+// hs256Header, for the tables whose cases change only the payload.
 func signRaw(t testing.TB, s jwt.Signer, header, payload string) string {
 	t.Helper()
+	if header == "" {
+		header = hs256Header
+	}
 	input := enc(header) + "." + enc(payload)
 	sig, err := s.Sign([]byte(input))
 	require.NoError(t, err)
@@ -316,7 +323,7 @@ func TestAttackAudienceArrayVersusString(t *testing.T) {
 			if tc.aud != "" {
 				payload = fmt.Sprintf(`{"aud":%s,"exp":%d}`, tc.aud, secExp)
 			}
-			tok := signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, payload)
+			tok := signRaw(t, k, hs256Header, payload)
 			var got jwt.Claims
 			err := policy.Verify(tok, k, &got)
 			if tc.want == nil {
@@ -412,12 +419,8 @@ func TestAttackDuplicateClaim(t *testing.T) {
 		{name: "two kid in the header", header: `{"alg":"HS256","kid":"a","kid":"b"}`, payload: validPayload()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			header := tc.header
-			if header == "" {
-				header = `{"alg":"HS256","typ":"JWT"}`
-			}
 			var got map[string]any
-			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, header, tc.payload), k, &got), jwt.ErrMalformed)
+			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, tc.header, tc.payload), k, &got), jwt.ErrMalformed)
 			assert.Nil(t, got)
 		})
 	}
@@ -448,12 +451,8 @@ func TestAttackCaseFoldedClaim(t *testing.T) {
 		{name: "Kelvin sign in kid", header: `{"alg":"HS256","\u212aid":"x"}`, payload: validPayload()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			header := tc.header
-			if header == "" {
-				header = `{"alg":"HS256","typ":"JWT"}`
-			}
 			got := kindClaims{Kind: "stale"}
-			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, header, tc.payload), k, &got), jwt.ErrMalformed)
+			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, tc.header, tc.payload), k, &got), jwt.ErrMalformed)
 			assert.Zero(t, got)
 		})
 	}
@@ -476,7 +475,7 @@ func TestAttackCritHeader(t *testing.T) {
 func TestAttackBase64Padding(t *testing.T) {
 	k := hs256(t)
 	// A payload whose encoding would take padding.
-	tok := signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, fmt.Sprintf(`{"exp":%d,"a":"x"}`, secExp))
+	tok := signRaw(t, k, hs256Header, fmt.Sprintf(`{"exp":%d,"a":"x"}`, secExp))
 	require.NoError(t, secPolicy.Verify(tok, k, nil))
 	h, p, s := parts(tok)
 	require.NotZero(t, len(p)%4, "the payload's encoding is not a multiple of four")
@@ -513,7 +512,7 @@ func TestAttackBase64Whitespace(t *testing.T) {
 // gives the same bytes, so one token would have many spellings.
 func TestAttackBase64NonCanonicalTrailingBits(t *testing.T) {
 	k := hs256(t)
-	tok := signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, fmt.Sprintf(`{"exp":%d,"a":"x"}`, secExp))
+	tok := signRaw(t, k, hs256Header, fmt.Sprintf(`{"exp":%d,"a":"x"}`, secExp))
 	require.NoError(t, secPolicy.Verify(tok, k, nil))
 	h, p, s := parts(tok)
 	require.Equal(t, 43, len(s), "a 32-byte MAC leaves two spare bits in the last character")
@@ -561,12 +560,8 @@ func TestAttackInvalidUTF8(t *testing.T) {
 		{name: "invalid byte in the header", header: "{\"alg\":\"HS256\",\"kid\":\"\xff\"}", payload: validPayload()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			header := tc.header
-			if header == "" {
-				header = `{"alg":"HS256","typ":"JWT"}`
-			}
 			var got map[string]any
-			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, header, tc.payload), k, &got), jwt.ErrMalformed)
+			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, tc.header, tc.payload), k, &got), jwt.ErrMalformed)
 			assert.Nil(t, got)
 		})
 	}
@@ -610,7 +605,7 @@ func TestAttackRefusedClaimsNotReturned(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tok := tc.token
 			if tok == "" {
-				tok = signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, tc.payload)
+				tok = signRaw(t, k, hs256Header, tc.payload)
 			}
 			keys := tc.keys
 			if keys == nil {
@@ -663,7 +658,7 @@ func TestAttackNumericDate(t *testing.T) {
 			if tc.claim == "exp" {
 				payload = fmt.Sprintf(`{"exp":%s}`, tc.value)
 			}
-			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, payload), k, nil), jwt.ErrMalformed)
+			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, hs256Header, payload), k, nil), jwt.ErrMalformed)
 		})
 	}
 }
@@ -681,11 +676,7 @@ func TestAttackNestedDepthBomb(t *testing.T) {
 		{name: "arrays in the header", header: `{"alg":"HS256","x":` + strings.Repeat("[", 3000) + strings.Repeat("]", 3000) + `}`, payload: validPayload()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			header := tc.header
-			if header == "" {
-				header = `{"alg":"HS256","typ":"JWT"}`
-			}
-			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, header, tc.payload), k, nil), jwt.ErrMalformed)
+			require.ErrorIs(t, secPolicy.Verify(signRaw(t, k, tc.header, tc.payload), k, nil), jwt.ErrMalformed)
 		})
 	}
 }
@@ -899,7 +890,7 @@ func TestExpectDefaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tok := tc.token
 			if tok == "" {
-				header := `{"alg":"HS256","typ":"JWT"}`
+				header := hs256Header
 				switch tc.typ {
 				case "":
 				case "-":
@@ -938,7 +929,7 @@ func TestAttackExpZeroWhereExpiryIsOptional(t *testing.T) {
 	optional.AllowMissingExpiry = true
 	for _, payload := range []string{`{"exp":0}`, `{"exp":0.0}`, `{"exp":0.9,"sub":"42"}`, `{"exp":-0}`} {
 		t.Run(payload, func(t *testing.T) {
-			tok := signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, payload)
+			tok := signRaw(t, k, hs256Header, payload)
 			var c jwt.Claims
 			require.ErrorIs(t, optional.Verify(tok, k, &c), jwt.ErrExpired)
 			require.ErrorIs(t, optional.Verify(tok, k, nil), jwt.ErrExpired)
@@ -947,5 +938,5 @@ func TestAttackExpZeroWhereExpiryIsOptional(t *testing.T) {
 			require.ErrorIs(t, secPolicy.Verify(tok, k, &c), jwt.ErrExpired, "the default policy says expired too")
 		})
 	}
-	require.NoError(t, optional.Verify(signRaw(t, k, `{"alg":"HS256","typ":"JWT"}`, `{"sub":"42"}`), k, nil), "absent exp is still allowed")
+	require.NoError(t, optional.Verify(signRaw(t, k, hs256Header, `{"sub":"42"}`), k, nil), "absent exp is still allowed")
 }
