@@ -201,23 +201,27 @@ const DefaultMaxLength = 8 << 10
 // check applies the policy to the registered claims c of a token whose
 // header typ is typ.
 func (e *Expect) check(c *Claims, typ string) error {
-	now := time.Now
+	var t time.Time
 	if e.Now != nil {
-		now = e.Now
+		t = e.Now()
+	} else {
+		t = time.Now()
 	}
-	t := now()
+	// The times are compared as whole seconds and nanoseconds, exactly as
+	// time.Time compares them, without building a time.Time per claim.
+	now := instant{t.Unix(), int64(t.Nanosecond())}
 	leeway := max(e.Leeway, 0)
 	if c.Expiry == 0 {
 		if !e.AllowMissingExpiry {
 			return ErrMissingExpiry
 		}
-	} else if !t.Before(c.Expiry.Time().Add(leeway)) {
+	} else if !now.before(c.Expiry.plus(leeway)) {
 		return ErrExpired
 	}
-	if c.NotBefore != 0 && t.Before(c.NotBefore.Time().Add(-leeway)) {
+	if c.NotBefore != 0 && now.before(c.NotBefore.plus(-leeway)) {
 		return ErrNotYetValid
 	}
-	if c.IssuedAt != 0 && t.Add(leeway).Before(c.IssuedAt.Time()) {
+	if c.IssuedAt != 0 && now.before(c.IssuedAt.plus(-leeway)) {
 		return ErrIssuedInFuture
 	}
 	if e.Issuer != "" && c.Issuer != e.Issuer {
@@ -233,6 +237,23 @@ func (e *Expect) check(c *Claims, typ string) error {
 		return ErrType
 	}
 	return nil
+}
+
+// instant is a time as seconds since 1970 and nanoseconds in [0, 1e9).
+type instant struct{ sec, nsec int64 }
+
+func (a instant) before(b instant) bool {
+	return a.sec < b.sec || a.sec == b.sec && a.nsec < b.nsec
+}
+
+// plus returns d + l. No sum overflows: d is at most maxNumericDate
+// seconds and l at most about 292 years.
+func (d NumericDate) plus(l time.Duration) instant {
+	sec, nsec := int64(d)+int64(l/time.Second), int64(l%time.Second)
+	if nsec < 0 {
+		sec, nsec = sec-1, nsec+int64(time.Second)
+	}
+	return instant{sec, nsec}
 }
 
 func equalFoldASCII(a, b string) bool {
