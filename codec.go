@@ -140,40 +140,38 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 	}
 	for {
 		nameStart := d.i
-		name, ok := d.str()
-		if !ok {
-			return false
+		// A registered claim's name, as issuers write it, is matched
+		// with its quotes and colon in one comparison.
+		bit := d.registeredName()
+		name, ok := "", true
+		if bit == 0 {
+			if name, ok = d.str(); !ok {
+				return false
+			}
+			d.space()
+			if !d.byte(':') {
+				return false
+			}
+			bit = claimBit(name)
 		}
 		d.space()
-		if !d.byte(':') {
-			return false
-		}
-		d.space()
-		bit := uint(0)
-		switch name {
-		case "iss":
-			bit = seenIss
+		switch bit {
+		case seenIss:
 			c.Issuer, ok = d.str()
-		case "sub":
-			bit = seenSub
+		case seenSub:
 			c.Subject, ok = d.str()
-		case "jti":
-			bit = seenJti
+		case seenJti:
 			c.ID, ok = d.str()
-		case "aud":
-			bit = seenAud
+		case seenAud:
 			c.Audience, ok = d.audience()
-		case "exp":
-			bit = seenExp
+		case seenExp:
 			c.Expiry, ok = d.date()
 			// "exp":0 is left to the slow path, which tells it
 			// from an absent exp.
 			ok = ok && c.Expiry != 0
-		case "nbf":
-			bit = seenNbf
+		case seenNbf:
 			c.NotBefore, ok = d.date()
-		case "iat":
-			bit = seenIat
+		case seenIat:
 			c.IssuedAt, ok = d.date()
 		default:
 			for _, o := range others[:nOthers] {
@@ -181,7 +179,8 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 					return false // duplicate
 				}
 			}
-			if nOthers == len(others) || !known(name, info.names) && (foldsToASCII(name, claimNames[:]) || foldsToASCII(name, info.names)) {
+			// Every registered claim name has three letters.
+			if nOthers == len(others) || !known(name, info.names) && (len(name) == 3 && foldsToASCII(name, claimNames[:]) || foldsToASCII(name, info.names)) {
 				return false
 			}
 			others[nOthers] = name
@@ -210,6 +209,70 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 			return false
 		}
 	}
+}
+
+// claimBit returns the seen bit of the registered claim name, or 0.
+func claimBit(name string) uint {
+	switch name {
+	case "iss":
+		return seenIss
+	case "sub":
+		return seenSub
+	case "aud":
+		return seenAud
+	case "exp":
+		return seenExp
+	case "nbf":
+		return seenNbf
+	case "iat":
+		return seenIat
+	case "jti":
+		return seenJti
+	}
+	return 0
+}
+
+// The six bytes `"iss":` and so on, read as a little-endian integer.
+const (
+	quotedIss = '"' | 'i'<<8 | 's'<<16 | 's'<<24 | '"'<<32 | ':'<<40
+	quotedSub = '"' | 's'<<8 | 'u'<<16 | 'b'<<24 | '"'<<32 | ':'<<40
+	quotedAud = '"' | 'a'<<8 | 'u'<<16 | 'd'<<24 | '"'<<32 | ':'<<40
+	quotedExp = '"' | 'e'<<8 | 'x'<<16 | 'p'<<24 | '"'<<32 | ':'<<40
+	quotedNbf = '"' | 'n'<<8 | 'b'<<16 | 'f'<<24 | '"'<<32 | ':'<<40
+	quotedIat = '"' | 'i'<<8 | 'a'<<16 | 't'<<24 | '"'<<32 | ':'<<40
+	quotedJti = '"' | 'j'<<8 | 't'<<16 | 'i'<<24 | '"'<<32 | ':'<<40
+)
+
+// registeredName reads a registered claim's name and the colon after it
+// when they are written with no white space between, `"iss":`, and
+// returns the claim's seen bit. It returns 0, having read nothing, for
+// anything else, which str then reads.
+func (d *fastDecoder) registeredName() uint {
+	if len(d.s)-d.i < 6 {
+		return 0
+	}
+	b := d.s[d.i : d.i+6]
+	var bit uint
+	switch uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 | uint64(b[4])<<32 | uint64(b[5])<<40 {
+	case quotedIss:
+		bit = seenIss
+	case quotedSub:
+		bit = seenSub
+	case quotedAud:
+		bit = seenAud
+	case quotedExp:
+		bit = seenExp
+	case quotedNbf:
+		bit = seenNbf
+	case quotedIat:
+		bit = seenIat
+	case quotedJti:
+		bit = seenJti
+	default:
+		return 0
+	}
+	d.i += 6
+	return bit
 }
 
 // captured is what decodeFast keeps of a payload for the pair manager.
@@ -425,26 +488,27 @@ func (d *fastDecoder) audience() (Audience, bool) {
 // date reads a NumericDate written as an integer without sign, exponent
 // or fraction, in range.
 func (d *fastDecoder) date() (NumericDate, bool) {
-	s, i := d.s, d.i
-	start := i
+	s := d.s[d.i:]
+	// Twelve digits are more than maxNumericDate has: stop there.
+	s = s[:min(len(s), 13)]
 	var n int64
-	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-		if i-start == 12 {
-			return 0, false
+	l := 0
+	for ; l < len(s); l++ {
+		c := s[l] - '0'
+		if c > 9 {
+			break
 		}
-		n = n*10 + int64(s[i]-'0')
-		i++
+		n = n*10 + int64(c)
 	}
-	l := i - start
-	if l == 0 || l > 1 && s[start] == '0' || n > maxNumericDate {
+	if l == 0 || l > 1 && s[0] == '0' || l > 12 || n > maxNumericDate {
 		return 0, false
 	}
-	if i < len(s) {
-		if c := s[i]; c == '.' || c == 'e' || c == 'E' {
+	if l < len(s) {
+		if c := s[l]; c == '.' || c == 'e' || c == 'E' {
 			return 0, false
 		}
 	}
-	d.i = i
+	d.i += l
 	return NumericDate(n), true
 }
 

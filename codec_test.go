@@ -73,6 +73,8 @@ var codecSeeds = []string{
 	`{"roles":["a","b"]}`, `{"roles":"a"}`, `{"roles":[["a"]]}`, `{"x":{"y":1}}`, `{"x":{"y":1,"y":2}}`, `{"x":[1,2,{}]}`,
 	`{"x":true,"y":false,"z":null}`, `{"x":tru}`, `{"x":1,}`, `{"x":1}x`, `{"x":1}{}`, `[]`, `"x"`, `{"x":-}`, `{"x":1.}`, `{"x":.5}`,
 	`{"x":1e}`, `{"x":1E+5}`, `{"x":+1}`, `{"x"1}`, `{"x":1 "y":2}`, `{x:1}`, ``, `{`,
+	`{"iss" :"a","iss":"b"}`, `{"iss":"a", "iss":"b"}`, `{"exp":1000000000000}`, `{"exp":100000000000}`, `{"iat":1e5}`,
+	`{"issx":1,"iss":"a"}`, `{"is":1}`, `{"iss"}`, `{"nbf":1`, `{"aud":"x"}`,
 	`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"a":18}`,
 }
 
@@ -387,6 +389,15 @@ func TestFastPathTaken(t *testing.T) {
 		{name: "folded field name", payload: `{"Token_Type":"a"}`, dst: new(plainUser), want: false},
 		{name: "destination with a folding field", payload: `{"sub":"a"}`, dst: new(foldUser), want: false},
 		{name: "trailing data", payload: `{}x`, dst: new(jwt.Claims), want: false},
+		{name: "white space around a registered name", payload: "{ \"iss\" : \"a\" , \"exp\"\t:1800000000}", dst: new(jwt.Claims), want: true},
+		{name: "duplicate, once spaced", payload: `{"iss":"a","iss" :"b"}`, dst: new(jwt.Claims), want: false},
+		{name: "registered name as a prefix", payload: `{"iss":"a","issx":"b","exp_":1}`, dst: new(jwt.Claims), want: true},
+		{name: "registered name cut short", payload: `{"iss"`, dst: new(jwt.Claims), want: false},
+		{name: "twelve digits", payload: `{"exp":100000000000}`, dst: new(jwt.Claims), want: true},
+		{name: "thirteen digits", payload: `{"exp":1000000000000}`, dst: new(jwt.Claims), want: false},
+		{name: "leading zero", payload: `{"exp":01}`, dst: new(jwt.Claims), want: false},
+		{name: "date at the end", payload: `{"exp":1`, dst: new(jwt.Claims), want: false},
+		{name: "date with fraction", payload: `{"nbf":1.0}`, dst: new(jwt.Claims), want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
