@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -247,6 +248,77 @@ func TestSignRawHeader(t *testing.T) {
 			got, err := b64(strings.Split(tok, ".")[0])
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, string(got))
+		})
+	}
+}
+
+// scribbler is a Verifier of the caller's that writes over the bytes it is
+// given once it has checked them, as a careless KMS client might.
+type scribbler struct{ jwt.Verifier }
+
+func (s scribbler) Verify(signingInput, signature []byte) error {
+	err := s.Verifier.Verify(signingInput, signature)
+	for i := range signingInput {
+		signingInput[i] = '!'
+	}
+	clear(signature)
+	return err
+}
+
+// The keys of this package read the signing input where it lies, in the
+// token's own string. A Verifier of the caller's must get a copy: one that
+// writes to what it is given would otherwise change a Go string, which
+// every other holder of it takes to be immutable.
+func TestVerifierOfTheCallerCannotChangeTheToken(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	e := jwt.Expect{Now: at(now)}
+	for _, s := range testSigners(t) {
+		t.Run(string(s.Algorithm()), func(t *testing.T) {
+			tok, err := jwt.Sign(s, jwt.Claims{Subject: "42", Expiry: jwt.NewNumericDate(now.Add(time.Minute))})
+			require.NoError(t, err)
+			want := strings.Clone(tok)
+			keys := jwt.SingleKey(scribbler{s.(jwt.Verifier)})
+			var c jwt.Claims
+			require.NoError(t, e.Verify(tok, keys, &c))
+			require.Equal(t, want, tok)
+			require.Equal(t, "42", c.Subject)
+			require.NoError(t, e.Verify(tok, keys, nil))
+		})
+	}
+}
+
+// Verify reads the signing input where it lies: what it allocates does
+// not grow with the header. The keys have a key ID of 4,000 characters,
+// so that their tokens' headers are each over 5,000 bytes long and
+// Verify's fast header comparison still takes them.
+func TestVerifyDoesNotCopyTheSigningInput(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	kid := strings.Repeat("k", 4000)
+	hmacKey, err := jwt.NewHMAC(jwt.HS256, []byte(strings.Repeat("k", 32)))
+	require.NoError(t, err)
+	edKey, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(make([]byte, 32)))
+	require.NoError(t, err)
+	rsaKey, err := jwt.NewRSASigner(jwt.RS256, rsaTestKey(t))
+	require.NoError(t, err)
+	for _, s := range []jwt.Signer{hmacKey.WithKeyID(kid), edKey.WithKeyID(kid), rsaKey.WithKeyID(kid)} {
+		t.Run(string(s.Algorithm()), func(t *testing.T) {
+			tok, err := jwt.Sign(s, jwt.Claims{Subject: "42", Expiry: jwt.NewNumericDate(now.Add(time.Minute))})
+			require.NoError(t, err)
+			header := strings.IndexByte(tok, '.')
+			require.Greater(t, header, 5000)
+			e := jwt.Expect{Now: at(now), MaxLength: 16 << 10}
+			keys := s.(jwt.Keys)
+			var c jwt.Claims
+			require.NoError(t, e.Verify(tok, keys, &c))
+			const runs = 100
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for range runs {
+				_ = e.Verify(tok, keys, &c)
+			}
+			runtime.ReadMemStats(&after)
+			perVerify := (after.TotalAlloc - before.TotalAlloc) / runs
+			assert.Less(t, perVerify, uint64(header/2), "bytes allocated per Verify")
 		})
 	}
 }
