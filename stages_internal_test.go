@@ -9,9 +9,6 @@ import (
 	"time"
 )
 
-// BenchmarkStages times each stage of Verify for an HS256 token into
-// Claims, to show where the time beyond the MAC goes (BENCHMARKS.md).
-
 // stageToken is an HS256 token with the nine claims of the bench module's,
 // 387 characters long.
 func stageToken(tb testing.TB) (string, *HMAC) {
@@ -26,6 +23,8 @@ func stageToken(tb testing.TB) (string, *HMAC) {
 	return tok, k
 }
 
+// BenchmarkStages times each stage of Verify for an HS256 token into
+// Claims, to show where the time beyond the MAC goes (BENCHMARKS.md).
 func BenchmarkStages(b *testing.B) {
 	tok, k := stageToken(b)
 	d1 := strings.IndexByte(tok, '.')
