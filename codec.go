@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"encoding/json"
+	"maps"
 	"math/bits"
 	"reflect"
 	"slices"
@@ -541,6 +542,122 @@ func (d *fastDecoder) value() bool {
 			return false
 		}
 	}
+}
+
+// anyValue reads a value as value checks it and returns what
+// json.Unmarshal into an interface value makes of it: a string, a float64
+// (false when strconv.ParseFloat refuses the number, as encoding/json
+// does), a bool, nil, or a []any of those.
+func (d *fastDecoder) anyValue() (any, bool) {
+	if d.i >= len(d.s) || d.s[d.i] != '[' {
+		return d.anyScalar()
+	}
+	d.i++
+	list := []any{}
+	d.space()
+	if d.byte(']') {
+		return list, true
+	}
+	for {
+		v, ok := d.anyScalar()
+		if !ok {
+			return nil, false
+		}
+		list = append(list, v)
+		d.space()
+		switch {
+		case d.byte(','):
+			d.space()
+		case d.byte(']'):
+			return list, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// anyScalar is anyValue for a value that scalar takes.
+func (d *fastDecoder) anyScalar() (any, bool) {
+	start := d.i
+	if !d.scalar() {
+		return nil, false
+	}
+	switch lit := d.s[start:d.i]; lit[0] {
+	case '"':
+		return lit[1 : len(lit)-1], true
+	case 't':
+		return true, true
+	case 'f':
+		return false, true
+	case 'n':
+		return nil, true
+	default:
+		f, err := strconv.ParseFloat(lit, 64)
+		return f, err == nil
+	}
+}
+
+// decodeMap reads payload, one JSON object, as json.Unmarshal into a nil
+// map[string]any would, and reports whether it could: members whose
+// values are of the kinds value takes. Anything else, an object inside
+// included, it leaves to encoding/json. It does not look for duplicate
+// names, and takes the last value as encoding/json does: the payloads it
+// is given have been checked already.
+func decodeMap(payload string) (map[string]any, bool) {
+	d := fastDecoder{s: payload}
+	d.space()
+	if !d.byte('{') {
+		return nil, false
+	}
+	m := make(map[string]any, 10)
+	d.space()
+	if d.byte('}') {
+		return m, d.end()
+	}
+	for {
+		name, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		d.space()
+		if !d.byte(':') {
+			return nil, false
+		}
+		d.space()
+		v, ok := d.anyValue()
+		if !ok {
+			return nil, false
+		}
+		m[name] = v
+		d.space()
+		switch {
+		case d.byte(','):
+			d.space()
+		case d.byte('}'):
+			return m, d.end()
+		default:
+			return nil, false
+		}
+	}
+}
+
+// unmarshalMap is json.Unmarshal of payload into dst through decodeMap,
+// and reports whether decodeMap took payload; dst is left as it was when
+// it did not. As encoding/json does, it merges into a map dst holds.
+func unmarshalMap(payload string, dst *map[string]any) bool {
+	if noFastPaths.Load() {
+		return false
+	}
+	m, ok := decodeMap(payload)
+	if !ok {
+		return false
+	}
+	if *dst == nil {
+		*dst = m
+	} else {
+		maps.Copy(*dst, m)
+	}
+	return true
 }
 
 func (d *fastDecoder) scalar() bool {

@@ -134,6 +134,14 @@ func FuzzClaimsCodec(f *testing.F) {
 					assert.Equal(t, b, a)
 				}
 			}
+			{
+				a, b := map[string]any{"kept": true, "exp": "old"}, map[string]any{"kept": true, "exp": "old"}
+				fe, se := jwt.DecodeClaimsFast(payload, &a, &e), jwt.DecodeClaimsSlow([]byte(payload), &b, &e)
+				sameClass(t, fe, se)
+				if fe == nil {
+					assert.Equal(t, b, a)
+				}
+			}
 			sameClass(t, jwt.DecodeClaimsFast(payload, nil, &e), jwt.DecodeClaimsSlow([]byte(payload), nil, &e))
 			for _, tok := range codecTokens(t, payload) {
 				sameVerify(t, &e, codecKey, tok)
@@ -145,6 +153,7 @@ func FuzzClaimsCodec(f *testing.F) {
 				sameVerify(t, &e, codecEdKey, tok)
 			}
 		}
+		sameMap(t, payload)
 		sameSign(t, payload)
 		for _, cfg := range codecPairConfigs {
 			for _, tok := range signedTokens(t, cfg.Signer, "", payload) {
@@ -152,6 +161,21 @@ func FuzzClaimsCodec(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameMap checks that the fast map reader, where it takes payload, reads
+// what json.Unmarshal into a map[string]any reads (the last value of a
+// name given twice, as encoding/json keeps), and that it never takes a
+// payload encoding/json refuses.
+func sameMap(t *testing.T, payload string) {
+	t.Helper()
+	fast, ok := jwt.DecodeMap(payload)
+	if !ok {
+		return
+	}
+	var slow map[string]any
+	require.NoError(t, json.Unmarshal([]byte(payload), &slow))
+	require.Equal(t, slow, fast)
 }
 
 // sameSign checks that Sign writes the same token, or the same error,

@@ -46,3 +46,6 @@ func ScanString(s string) (string, int, bool) {
 	v, ok := d.str()
 	return v, d.i, ok
 }
+
+// DecodeMap is the fast reader of a payload into a map[string]any.
+func DecodeMap(payload string) (map[string]any, bool) { return decodeMap(payload) }

@@ -783,6 +783,9 @@ func decodeInto(c *pairClaims, dst any) error {
 		(&captured{seen: c.seen}).merge(d, &c.Claims)
 		return nil
 	}
+	if m, ok := dst.(*map[string]any); ok && m != nil && unmarshalMap(c.payload, m) {
+		return nil
+	}
 	payload := []byte(c.payload)
 	if names := fieldNames(dst); len(names) > 0 {
 		folded := false
