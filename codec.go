@@ -598,47 +598,58 @@ func (d *fastDecoder) anyScalar() (any, bool) {
 }
 
 // decodeMap reads payload, one JSON object, as json.Unmarshal into a nil
-// map[string]any would, and reports whether it could: members whose
-// values are of the kinds value takes. Anything else, an object inside
-// included, it leaves to encoding/json. It does not look for duplicate
-// names, and takes the last value as encoding/json does: the payloads it
-// is given have been checked already.
+// map[string]any would, and reports whether it could: at most
+// maxFastMembers members whose values are of the kinds value takes.
+// Anything else, an object inside included, it leaves to encoding/json.
+// A name given twice keeps its last value, as encoding/json does. The
+// members are read before the map is made, so that it is made at its size.
 func decodeMap(payload string) (map[string]any, bool) {
 	d := fastDecoder{s: payload}
 	d.space()
 	if !d.byte('{') {
 		return nil, false
 	}
-	m := make(map[string]any, 10)
+	var members [maxFastMembers]struct {
+		name  string
+		value any
+	}
+	n := 0
 	d.space()
-	if d.byte('}') {
-		return m, d.end()
-	}
-	for {
-		name, ok := d.str()
-		if !ok {
-			return nil, false
-		}
-		d.space()
-		if !d.byte(':') {
-			return nil, false
-		}
-		d.space()
-		v, ok := d.anyValue()
-		if !ok {
-			return nil, false
-		}
-		m[name] = v
-		d.space()
-		switch {
-		case d.byte(','):
+	if !d.byte('}') {
+		for {
+			name, ok := d.str()
+			if !ok || n == len(members) {
+				return nil, false
+			}
 			d.space()
-		case d.byte('}'):
-			return m, d.end()
-		default:
-			return nil, false
+			if !d.byte(':') {
+				return nil, false
+			}
+			d.space()
+			v, ok := d.anyValue()
+			if !ok {
+				return nil, false
+			}
+			members[n].name, members[n].value = name, v
+			n++
+			d.space()
+			if d.byte('}') {
+				break
+			}
+			if !d.byte(',') {
+				return nil, false
+			}
+			d.space()
 		}
 	}
+	if !d.end() {
+		return nil, false
+	}
+	m := make(map[string]any, n)
+	for _, kv := range members[:n] {
+		m[kv.name] = kv.value
+	}
+	return m, true
 }
 
 // unmarshalMap is json.Unmarshal of payload into dst through decodeMap,
