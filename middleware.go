@@ -264,9 +264,7 @@ func fields2(s string) (first, second string, n int) {
 			return first, second, n
 		}
 		start := i
-		for i < len(s) && !isASCIISpace(s[i]) {
-			i++
-		}
+		i = fieldEnd(s, i)
 		switch n {
 		case 0:
 			first = s[start:i]
@@ -275,6 +273,28 @@ func fields2(s string) (first, second string, n int) {
 		}
 		n++
 	}
+}
+
+// fieldEnd returns the index of the first ASCII white space in s at or
+// after i, or len(s). A token has none, so it skips eight bytes at a time
+// while none of them is below '!', and looks at bytes one by one from the
+// first eight that hold one.
+func fieldEnd(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		b := s[i : i+8]
+		x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		// A high bit is set in the lowest byte below '!' and in none
+		// before it (Hacker's Delight's test for a byte less than n).
+		if (x-'!'*ones)&^x&highs != 0 {
+			break
+		}
+	}
+	for i < len(s) && !isASCIISpace(s[i]) {
+		i++
+	}
+	return i
 }
 
 func isASCIISpace(c byte) bool {
