@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"encoding"
 	"encoding/json"
 	"maps"
 	"math/bits"
@@ -778,19 +779,84 @@ func appendClaims(b []byte, c *Claims) ([]byte, bool) {
 }
 
 // encodeClaims is json.Marshal, without reflection for Claims, which it
-// appends to b.
+// appends to b, and for the Claims that a struct embeds first.
 func encodeClaims(b []byte, claims any) ([]byte, error) {
+	if noFastPaths.Load() {
+		return json.Marshal(claims)
+	}
 	var c *Claims
 	switch v := claims.(type) {
 	case Claims:
 		c = &v
 	case *Claims:
 		c = v
+	case interface{ registered() *Claims }:
+		if b, ok := encodeEmbedded(b, claims, v); ok {
+			return b, nil
+		}
 	}
-	if c != nil && !noFastPaths.Load() {
+	if c != nil {
 		if b, ok := appendClaims(b, c); ok {
 			return b, nil
 		}
 	}
 	return json.Marshal(claims)
+}
+
+var claimsFirstCache sync.Map // reflect.Type → bool
+
+// claimsFirst reports whether t is a pointer to a struct whose first field
+// is Claims, embedded by value and untagged, that json.Marshal writes as
+// the registered claims first, in the order of Claims' fields, and then
+// the other fields: neither t nor its struct marshals itself, and no
+// other field has the name of a registered claim or of another field.
+func claimsFirst(t reflect.Type) bool {
+	if v, ok := claimsFirstCache.Load(t); ok {
+		return v.(bool)
+	}
+	ok := false
+	if t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem().NumField() > 0 {
+		f := t.Elem().Field(0)
+		ok = f.Anonymous && f.Type == reflect.TypeFor[Claims]() && f.Tag.Get("json") == "" &&
+			infoFor(reflect.New(t.Elem()).Interface()).fast
+		for _, m := range []reflect.Type{reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()} {
+			ok = ok && !t.Implements(m) && !t.Elem().Implements(m)
+		}
+	}
+	claimsFirstCache.Store(t, ok)
+	return ok
+}
+
+// encodeEmbedded is json.Marshal of claims, a pointer to a struct that
+// embeds Claims, and reports whether it could be done in two parts: the
+// Claims by appendClaims, and the other fields by encoding/json from a
+// copy whose Claims is zero, so written as {} since every member of
+// Claims is omitempty.
+func encodeEmbedded(b []byte, claims any, r interface{ registered() *Claims }) ([]byte, bool) {
+	v := reflect.ValueOf(claims)
+	if v.IsNil() || !claimsFirst(v.Type()) {
+		return b, false
+	}
+	start := len(b)
+	b, ok := appendClaims(b, r.registered())
+	if !ok {
+		return b[:start], false
+	}
+	rest := reflect.New(v.Type().Elem())
+	rest.Elem().Set(v.Elem())
+	*rest.Interface().(interface{ registered() *Claims }).registered() = Claims{}
+	more, err := json.Marshal(rest.Interface())
+	if err != nil || len(more) < 2 || more[0] != '{' {
+		// The error is encoding/json's to report, from the whole value.
+		return b[:start], false
+	}
+	switch {
+	case len(more) == 2:
+	case len(b)-start == 2:
+		b = append(b[:start], more...)
+	default:
+		b[len(b)-1] = ','
+		b = append(b, more[1:]...)
+	}
+	return b, true
 }

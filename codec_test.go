@@ -51,6 +51,41 @@ type ptrEmbed struct {
 	Role string `json:"role"`
 }
 
+// laterEmbed embeds jwt.Claims after another field: encoding/json writes
+// that field first.
+type laterEmbed struct {
+	Role string `json:"role"`
+	jwt.Claims
+}
+
+// selfMarshaler embeds jwt.Claims and writes itself.
+type selfMarshaler struct {
+	jwt.Claims
+	Role string
+}
+
+func (s *selfMarshaler) MarshalJSON() ([]byte, error) { return []byte(`{"role":"fixed"}`), nil }
+
+// richEmbed embeds jwt.Claims first, with fields of every kind after it.
+type richEmbed struct {
+	jwt.Claims
+	When    time.Time         `json:"when"`
+	Note    string            `json:"note,omitempty"`
+	Count   *int              `json:"count"`
+	Tags    []string          `json:"tags"`
+	Extra   map[string]any    `json:"extra,omitempty"`
+	Raw     json.RawMessage   `json:"raw,omitempty"`
+	Nested  struct{ A int }   `json:"nested"`
+	Strings map[string]string `json:"-"`
+	hidden  int
+}
+
+// onlyClaims embeds jwt.Claims with one field that can be left out.
+type onlyClaims struct {
+	jwt.Claims
+	Note string `json:"note,omitempty"`
+}
+
 // foldUser has a field whose name folds to a registered claim's.
 type foldUser struct {
 	Sub string `json:"Sub"`
@@ -58,6 +93,8 @@ type foldUser struct {
 
 var codecSeeds = []string{
 	`{"iss":"https://auth.example.com","sub":"user-1","aud":"api","exp":1800000000,"nbf":1600000000,"iat":1600000000,"jti":"x","token_type":"access","user_id":42}`,
+	`{"iss":"a","exp":1800000000,"when":"2026-01-02T03:04:05Z","note":"<b>&","count":3,"tags":["x"],"extra":{"k":[1,"v"]},"raw":{"z":1},"nested":{"A":2}}`,
+	`{"note":"only"}`, `{"role":"r","iss":"i","sub":"s"}`, `{"exp":1800000000,"when":"2026-01-02T03:04:05+01:00","tags":[]}`,
 	`{}`, ` { } `, `{"exp":1800000000}`, "\t{\"exp\" :\r\n1800000000 }\n",
 	`{"aud":["a","b"],"exp":1800000000}`, `{"aud":[],"exp":1800000000}`, `{"aud":null,"exp":1800000000}`,
 	`{"aud":[null],"exp":1800000000}`, `{"aud":1,"exp":1800000000}`, `{"aud":["a",1]}`,
@@ -186,16 +223,56 @@ func sameSign(t *testing.T, payload string) {
 	var c jwt.Claims
 	var e embedUser
 	var m map[string]any
-	for _, v := range []any{&c, &e, &m} {
-		if json.Unmarshal([]byte(payload), v) != nil {
-			continue
+	var te taggedEmbed
+	var se shadowEmbed
+	var pe ptrEmbed
+	var le laterEmbed
+	var sm selfMarshaler
+	var re richEmbed
+	var oc onlyClaims
+	for _, v := range []any{&c, &e, &m, &te, &se, &pe, &le, &sm, &re, &oc} {
+		if json.Unmarshal([]byte(payload), v) == nil {
+			signsAlike(t, v)
 		}
-		fast, fe := jwt.Sign(codecKey, v)
-		var slow string
-		var se error
-		jwt.WithoutFastPaths(func() { slow, se = jwt.Sign(codecKey, v) })
-		require.Equal(t, se, fe)
-		require.Equal(t, slow, fast)
+	}
+}
+
+// signsAlike checks that Sign writes the same token, or the same error,
+// for claims with its fast paths as without them.
+func signsAlike(t *testing.T, claims any) {
+	t.Helper()
+	fast, fe := jwt.Sign(codecKey, claims)
+	var slow string
+	var se error
+	jwt.WithoutFastPaths(func() { slow, se = jwt.Sign(codecKey, claims) })
+	require.Equal(t, se, fe)
+	require.Equal(t, slow, fast)
+}
+
+// TestSignEmbeddedClaims holds Sign's encoder for structs that embed
+// Claims to encoding/json on the values a payload cannot make: a
+// registered claim shadowed by another field, a nil pointer, a value,
+// a date out of range and a field that fails to encode.
+func TestSignEmbeddedClaims(t *testing.T) {
+	full := jwt.Claims{Issuer: "inner", Subject: "s", Audience: jwt.Audience{"a", "b"}, Expiry: 1800000000, ID: "j"}
+	for _, v := range []any{
+		&shadowEmbed{Claims: full, Iss: "outer"},
+		&shadowEmbed{Claims: full},
+		&onlyClaims{Claims: full},
+		&onlyClaims{},
+		&embedUser{Claims: full, TokenType: "<access>"},
+		&embedUser{Claims: jwt.Claims{Expiry: -1}},
+		&richEmbed{Claims: full, Extra: map[string]any{"bad": func() {}}},
+		(*embedUser)(nil),
+		embedUser{Claims: full},
+	} {
+		signsAlike(t, v)
+	}
+	for _, v := range []any{&embedUser{}, &richEmbed{}, &onlyClaims{}} {
+		assert.True(t, jwt.ClaimsFirst(v), "%T", v)
+	}
+	for _, v := range []any{embedUser{}, &shadowEmbed{}, &taggedEmbed{}, &ptrEmbed{}, &laterEmbed{}, &selfMarshaler{}, &foldUser{}} {
+		assert.False(t, jwt.ClaimsFirst(v), "%T", v)
 	}
 }
 

@@ -1,5 +1,7 @@
 package jwt
 
+import "reflect"
+
 // The claims decoder's two paths, for the differential test of codec.go.
 
 // DecodeClaimsFast is what Verify does with a payload: the fast decoder
@@ -49,3 +51,7 @@ func ScanString(s string) (string, int, bool) {
 
 // DecodeMap is the fast reader of a payload into a map[string]any.
 func DecodeMap(payload string) (map[string]any, bool) { return decodeMap(payload) }
+
+// ClaimsFirst reports whether Sign writes the Claims that claims embeds
+// with appendClaims and only the rest with encoding/json.
+func ClaimsFirst(claims any) bool { return claimsFirst(reflect.TypeOf(claims)) }
