@@ -329,6 +329,10 @@ func samePairs(t *testing.T, cfg jwt.PairConfig, tok string) {
 		func() any { return nil },
 		func() any { return &jwt.Claims{Issuer: "old", Audience: jwt.Audience{"x"}, NotBefore: 5} },
 		func() any { return new(embedUser) },
+		func() any {
+			return &embedUser{Claims: jwt.Claims{Issuer: "old", Audience: jwt.Audience{"x"}, NotBefore: 5}, TokenType: "old", UserID: 7}
+		},
+		func() any { return &shadowEmbed{Claims: jwt.Claims{Issuer: "old"}, Iss: "old"} },
 		func() any { return new(map[string]any) },
 	}
 	for _, verify := range []func(p *jwt.Pairs, dst any) error{

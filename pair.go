@@ -786,6 +786,19 @@ func decodeInto(c *pairClaims, dst any) error {
 	if m, ok := dst.(*map[string]any); ok && m != nil && unmarshalMap(c.payload, m) {
 		return nil
 	}
+	if r, ok := dst.(registeredClaims); ok && c.fast && infoFor(dst).split {
+		// As Verify does: the registered claims from the fast decoder,
+		// the others from encoding/json.
+		var rc Claims
+		var capture captured
+		if decodeFast(c.payload, &rc, infoFor(dst), &capture) {
+			if err := json.Unmarshal(capture.rest(nil), dst); err != nil {
+				return claimsError(err)
+			}
+			capture.merge(r.registered(), &rc)
+			return nil
+		}
+	}
 	payload := []byte(c.payload)
 	if names := fieldNames(dst); len(names) > 0 {
 		folded := false
