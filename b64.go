@@ -1,5 +1,7 @@
 package jwt
 
+import "encoding/binary"
+
 // A base64url decoder that checks the alphabet while it decodes, so that a
 // part of a token is read once instead of being scanned by isBase64URL and
 // then decoded by encoding/base64. It tells the two failures apart, as
@@ -39,6 +41,16 @@ var b64Shifted = func() (t [4][256]uint32) {
 func decodeB64URL(dst []byte, src string) (n int, alphabet, strict bool) {
 	t0, t1, t2, t3 := &b64Shifted[0], &b64Shifted[1], &b64Shifted[2], &b64Shifted[3]
 	var bad uint32 // the OR of every group: b64Invalid marks a bad byte
+	// Eight characters make six bytes, written as one eight-byte store
+	// while dst has room for it; the next store covers the last two.
+	for len(src) >= 8 && len(dst)-n >= 8 {
+		x := t0[src[0]] | t1[src[1]] | t2[src[2]] | t3[src[3]]
+		y := t0[src[4]] | t1[src[5]] | t2[src[6]] | t3[src[7]]
+		bad |= x | y
+		binary.BigEndian.PutUint64(dst[n:], uint64(x)<<40|uint64(y&0xFFFFFF)<<16)
+		n += 6
+		src = src[8:]
+	}
 	for len(src) >= 8 && len(dst)-n >= 6 {
 		x := t0[src[0]] | t1[src[1]] | t2[src[2]] | t3[src[3]]
 		y := t0[src[4]] | t1[src[5]] | t2[src[6]] | t3[src[7]]
