@@ -34,6 +34,19 @@ type dstInfo struct {
 	// is not ASCII, a name twice (a field that shadows another), or two
 	// names that are equal when case is ignored.
 	fast bool
+	// fields are, for a split type, its own fields that setFields fills
+	// without encoding/json.
+	fields []plainField
+}
+
+// plainField is a direct field of a struct that encoding/json fills from
+// a JSON scalar by the kind of its type alone: a string, a bool or a
+// number, without the string option, not a json.Number, with no
+// json.Unmarshaler or encoding.TextUnmarshaler on the type or its
+// pointer.
+type plainField struct {
+	name  string
+	index int
 }
 
 // claimsInfo is the dstInfo of *Claims and of no destination at all.
@@ -78,6 +91,9 @@ func infoFor(dst any) *dstInfo {
 	}
 	info := newDstInfo(fieldNames(dst))
 	info.split = info.fast && embedsClaims(t)
+	if info.split {
+		info.fields = plainFields(t.Elem())
+	}
 	dstInfoCache.Store(t, info)
 	return info
 }
@@ -98,6 +114,162 @@ func embedsClaims(t reflect.Type) bool {
 		}
 	}
 	return false
+}
+
+// plainFields returns the plainFields of the struct type t.
+func plainFields(t reflect.Type) []plainField {
+	var fields []plainField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, ok := jsonTag(f)
+		if !ok || f.Anonymous || !f.IsExported() || hasOption(opts, "string") ||
+			f.Type == reflect.TypeFor[json.Number]() || unmarshals(f.Type) {
+			continue
+		}
+		switch f.Type.Kind() {
+		case reflect.String, reflect.Bool,
+			reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+			reflect.Float32, reflect.Float64:
+		default:
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields = append(fields, plainField{name: name, index: i})
+	}
+	return fields
+}
+
+// hasOption reports whether the comma-separated options of a json tag
+// hold opt.
+func hasOption(opts, opt string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == opt {
+			return true
+		}
+	}
+	return false
+}
+
+// unmarshals reports whether encoding/json hands the JSON of a value of
+// type t to a method of t or *t.
+func unmarshals(t reflect.Type) bool {
+	for _, m := range []reflect.Type{reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[encoding.TextUnmarshaler]()} {
+		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// setFields sets the fields of dst, a pointer to a split type, from the
+// members capture holds other than the registered claims, as
+// json.Unmarshal would, and reports whether it could: each member names
+// one of info.fields or no field at all, and its value is what
+// encoding/json stores in that field without an error. Otherwise it
+// writes nothing, and encoding/json is to decode the members.
+func setFields(dst any, info *dstInfo, capture *captured) bool {
+	type set struct {
+		field int // index in the struct
+		value string
+	}
+	var sets [maxFastMembers]set
+	n := 0
+	for i, name := range capture.otherNames[:capture.nOthers] {
+		if !known(name, info.names) {
+			continue // encoding/json skips it: its name folds to no field's
+		}
+		field := -1
+		for _, f := range info.fields {
+			if f.name == name {
+				field = f.index
+			}
+		}
+		if field < 0 {
+			return false
+		}
+		sets[n] = set{field, capture.otherValues[i]}
+		n++
+	}
+	v := reflect.ValueOf(dst).Elem()
+	// First every value is parsed, then written, so that nothing is
+	// written when one of them is left to encoding/json.
+	var parsed [maxFastMembers]struct {
+		i int64
+		u uint64
+		f float64
+	}
+	for k, st := range sets[:n] {
+		f, lit := v.Field(st.field), st.value
+		if lit == "null" {
+			continue // encoding/json leaves such a field as it is
+		}
+		var err error
+		switch f.Kind() {
+		case reflect.String:
+			if lit[0] != '"' {
+				return false
+			}
+		case reflect.Bool:
+			if lit != "true" && lit != "false" {
+				return false
+			}
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			parsed[k].i, err = strconv.ParseInt(lit, 10, 64)
+			if err != nil || f.OverflowInt(parsed[k].i) {
+				return false
+			}
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			parsed[k].u, err = strconv.ParseUint(lit, 10, 64)
+			if err != nil || f.OverflowUint(parsed[k].u) {
+				return false
+			}
+		case reflect.Float32, reflect.Float64:
+			if lit[0] != '-' && (lit[0] < '0' || lit[0] > '9') {
+				return false
+			}
+			parsed[k].f, err = strconv.ParseFloat(lit, f.Type().Bits())
+			if err != nil || f.OverflowFloat(parsed[k].f) {
+				return false
+			}
+		}
+	}
+	for k, st := range sets[:n] {
+		f, lit := v.Field(st.field), st.value
+		if lit == "null" {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(lit[1 : len(lit)-1])
+		case reflect.Bool:
+			f.SetBool(lit == "true")
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			f.SetInt(parsed[k].i)
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			f.SetUint(parsed[k].u)
+		case reflect.Float32, reflect.Float64:
+			f.SetFloat(parsed[k].f)
+		}
+	}
+	return true
+}
+
+// unmarshalRest decodes into dst, a pointer to a split type, the members
+// of a payload that capture holds other than the registered claims.
+func unmarshalRest(dst any, info *dstInfo, capture *captured) error {
+	if setFields(dst, info, capture) {
+		return nil
+	}
+	// encoding/json keeps its input: no stack buffer.
+	if err := json.Unmarshal(capture.rest(nil), dst); err != nil {
+		return claimsError(err)
+	}
+	return nil
 }
 
 // The bits of the registered claims, to find duplicates.
@@ -192,6 +364,7 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 			if capture != nil {
 				capture.keep(name, d.s[start:d.i])
 				capture.others[nOthers-1] = d.s[nameStart:d.i]
+				capture.otherNames[nOthers-1], capture.otherValues[nOthers-1] = name, d.s[start:d.i]
 			}
 		}
 		if !ok || seen&bit != 0 {
@@ -290,6 +463,9 @@ type captured struct {
 	// and value as the payload writes them.
 	others  [maxFastMembers]string
 	nOthers int
+	// otherNames and otherValues are the names and the JSON values of
+	// those members.
+	otherNames, otherValues [maxFastMembers]string
 }
 
 // rest appends to b the JSON object of the members other than the

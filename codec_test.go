@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,66 @@ type richEmbed struct {
 	hidden  int
 }
 
+// kindsEmbed embeds jwt.Claims with fields of every kind that Verify sets
+// without encoding/json, and fields that it leaves to encoding/json.
+type kindsEmbed struct {
+	jwt.Claims
+	S        string      `json:"s"`
+	B        bool        `json:"b"`
+	I8       int8        `json:"i8"`
+	I        int         `json:"i"`
+	U16      uint16      `json:"u16"`
+	F32      float32     `json:"f32"`
+	F64      float64     `json:"f64"`
+	Named    role        `json:"named"`
+	Text     textRole    `json:"text"`
+	Num      json.Number `json:"num"`
+	Quoted   int         `json:"quoted,string"`
+	P        *string     `json:"p"`
+	L        []string    `json:"l"`
+	A        any         `json:"a"`
+	Untagged string
+	Bad      int `json:"b'ad"` // not a name encoding/json takes: "Bad" is
+	Hidden   int `json:"-"`
+	Dash     int `json:"-,"`
+	extra
+}
+
+type role string
+
+// textRole reads itself from text, so encoding/json hands it its string.
+type textRole string
+
+func (r *textRole) UnmarshalText(b []byte) error {
+	*r = textRole("text:" + string(b))
+	return nil
+}
+
+type extra struct {
+	X int `json:"x"`
+}
+
+// kindsSeeds are payloads for kindsEmbed, for FuzzClaimsCodec.
+var kindsSeeds = []string{
+	`{"exp":1800000000,"s":"x","b":true,"i8":127,"i":-5,"u16":65535,"f32":1.5,"f64":-2e10,"Untagged":"u","Bad":1,"-":3}`,
+	`{"exp":1800000000,"s":"x","named":"n","text":"t","num":12,"quoted":"3","p":"p","l":["a"],"a":1,"x":4}`,
+	`{"exp":1800000000,"i8":128}`, `{"exp":1800000000,"i8":-129}`, `{"exp":1800000000,"u16":-1}`, `{"exp":1800000000,"u16":65536}`,
+	`{"exp":1800000000,"f32":1e39}`, `{"exp":1800000000,"f64":1e400}`, `{"exp":1800000000,"i":1.5}`, `{"exp":1800000000,"i":1e2}`,
+	`{"exp":1800000000,"i":-0}`, `{"exp":1800000000,"b":"true"}`, `{"exp":1800000000,"s":1}`, `{"exp":1800000000,"s":["x"]}`,
+	`{"exp":1800000000,"s":null,"b":null,"i":null,"f32":null}`, `{"exp":1800000000,"untagged":"u"}`, `{"exp":1800000000,"unknown":1,"s":"x"}`,
+	`{"exp":1800000000,"quoted":3}`, `{"exp":1800000000,"num":"abc"}`, `{"exp":1800000000,"num":"12"}`, `{"exp":1800000000,"text":"t","s":"y"}`,
+	`{"exp":1800000000,"b'ad":2,"s":"y"}`, `{"exp":1800000000,"hidden":5,"Hidden":6}`, `{"exp":1800000000,"b":false,"f64":0.1}`,
+}
+
+// TestPlainFields checks which fields of a struct embedding Claims Verify
+// sets itself: those encoding/json fills from a scalar by their kind
+// alone, under the names encoding/json gives them.
+func TestPlainFields(t *testing.T) {
+	assert.Equal(t, []string{"s", "b", "i8", "i", "u16", "f32", "f64", "named", "Untagged", "Bad", "-"}, jwt.PlainFields(new(kindsEmbed)))
+	assert.Equal(t, []string{"token_type", "user_id"}, jwt.PlainFields(new(embedUser)))
+	assert.Empty(t, jwt.PlainFields(new(plainUser)), "a struct without Claims is left to encoding/json")
+}
+
 // onlyClaims embeds jwt.Claims with one field that can be left out.
 type onlyClaims struct {
 	jwt.Claims
@@ -135,7 +196,7 @@ func sameClass(t *testing.T, fast, slow error) {
 // encoding/json: the same decision, the same error class and the same
 // values, for every kind of destination.
 func FuzzClaimsCodec(f *testing.F) {
-	for _, s := range append(codecSeeds, pairSeeds...) {
+	for _, s := range slices.Concat(codecSeeds, pairSeeds, kindsSeeds) {
 		f.Add(s)
 	}
 	now := time.Unix(1700000000, 0)
@@ -157,6 +218,14 @@ func FuzzClaimsCodec(f *testing.F) {
 			}
 			{
 				var a, b embedUser
+				fe, se := jwt.DecodeClaimsFast(payload, &a, &e), jwt.DecodeClaimsSlow([]byte(payload), &b, &e)
+				sameClass(t, fe, se)
+				if fe == nil {
+					assert.Equal(t, b, a)
+				}
+			}
+			{
+				a, b := kindsEmbed{S: "old", I: 9}, kindsEmbed{S: "old", I: 9}
 				fe, se := jwt.DecodeClaimsFast(payload, &a, &e), jwt.DecodeClaimsSlow([]byte(payload), &b, &e)
 				sameClass(t, fe, se)
 				if fe == nil {
@@ -333,6 +402,7 @@ func samePairs(t *testing.T, cfg jwt.PairConfig, tok string) {
 			return &embedUser{Claims: jwt.Claims{Issuer: "old", Audience: jwt.Audience{"x"}, NotBefore: 5}, TokenType: "old", UserID: 7}
 		},
 		func() any { return &shadowEmbed{Claims: jwt.Claims{Issuer: "old"}, Iss: "old"} },
+		func() any { return &kindsEmbed{S: "old", B: true, I: 9} },
 		func() any { return new(map[string]any) },
 	}
 	for _, verify := range []func(p *jwt.Pairs, dst any) error{
@@ -439,6 +509,7 @@ func sameVerify(t *testing.T, e *jwt.Expect, keys jwt.Keys, tok string) {
 		return &embedUser{Claims: jwt.Claims{Issuer: "old", Audience: jwt.Audience{"x"}, NotBefore: 5}, TokenType: "t", UserID: 7}
 	}
 	check(prefilled(), prefilled())
+	check(new(kindsEmbed), new(kindsEmbed))
 	check(new(taggedEmbed), new(taggedEmbed))
 	check(new(shadowEmbed), new(shadowEmbed))
 	check(&ptrEmbed{Claims: new(jwt.Claims)}, &ptrEmbed{Claims: new(jwt.Claims)})

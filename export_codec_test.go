@@ -55,3 +55,13 @@ func DecodeMap(payload string) (map[string]any, bool) { return decodeMap(payload
 // ClaimsFirst reports whether Sign writes the Claims that claims embeds
 // with appendClaims and only the rest with encoding/json.
 func ClaimsFirst(claims any) bool { return claimsFirst(reflect.TypeOf(claims)) }
+
+// PlainFields are the names of the fields of dst that Verify sets without
+// encoding/json.
+func PlainFields(dst any) []string {
+	var names []string
+	for _, f := range infoFor(dst).fields {
+		names = append(names, f.name)
+	}
+	return names
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
 	"unsafe"
 )
 
@@ -569,9 +570,8 @@ func decodeClaims(payload string, dst any, e *Expect, typ string) error {
 			var c Claims
 			var capture captured
 			if decodeFast(payload, &c, info, &capture) {
-				// encoding/json keeps its input: no stack buffer.
-				if err := json.Unmarshal(capture.rest(nil), dst); err != nil {
-					return claimsError(err)
+				if err := unmarshalRest(dst, info, &capture); err != nil {
+					return err
 				}
 				d := r.registered()
 				capture.merge(d, &c)
@@ -674,11 +674,10 @@ func collectFieldNames(t reflect.Type, names *[]string, depth int) {
 	}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
+		name, _, ok := jsonTag(f)
+		if !ok {
 			continue
 		}
-		name, _, _ := strings.Cut(tag, ",")
 		ft := f.Type
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
@@ -695,6 +694,24 @@ func collectFieldNames(t reflect.Type, names *[]string, depth int) {
 		}
 		*names = append(*names, name)
 	}
+}
+
+// jsonTag returns the name and the options of f's json tag as
+// encoding/json reads them: an empty name for no tag or a name it does not
+// take (one with a quote, a backslash or other reserved characters), and
+// ok false when the tag is "-", which hides the field.
+func jsonTag(f reflect.StructField) (name, opts string, ok bool) {
+	tag := f.Tag.Get("json")
+	if tag == "-" {
+		return "", "", false
+	}
+	name, opts, _ = strings.Cut(tag, ",")
+	for _, c := range name {
+		if !strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c) && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
+			return "", opts, true
+		}
+	}
+	return name, opts, true
 }
 
 // Unverified is a token decoded without checking anything but its form.

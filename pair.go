@@ -788,12 +788,12 @@ func decodeInto(c *pairClaims, dst any) error {
 	}
 	if r, ok := dst.(registeredClaims); ok && c.fast && infoFor(dst).split {
 		// As Verify does: the registered claims from the fast decoder,
-		// the others from encoding/json.
+		// the others set directly or from encoding/json.
 		var rc Claims
 		var capture captured
 		if decodeFast(c.payload, &rc, infoFor(dst), &capture) {
-			if err := json.Unmarshal(capture.rest(nil), dst); err != nil {
-				return claimsError(err)
+			if err := unmarshalRest(dst, infoFor(dst), &capture); err != nil {
+				return err
 			}
 			capture.merge(r.registered(), &rc)
 			return nil
