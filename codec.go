@@ -19,7 +19,12 @@ import (
 // array of strings) and give up on anything else, handing the payload to
 // the strict scanner and encoding/json, which decide exactly as before.
 // They never refuse: a payload the fast decoder does not take is not
-// judged by it. FuzzClaimsCodec holds the two paths to the same results.
+// judged by it. Around them: the string, number and boolean fields of a
+// struct that embeds Claims are set from the payload directly (setFields),
+// a map[string]any is filled directly (decodeMap), and Sign writes the
+// Claims a struct embeds first with appendClaims; each gives way to
+// encoding/json for anything it does not take. FuzzClaimsCodec holds the
+// fast paths and the slow ones to the same results.
 
 // dstInfo is what the fast decoder needs to know of a destination type.
 type dstInfo struct {
