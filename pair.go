@@ -786,13 +786,14 @@ func decodeInto(c *pairClaims, dst any) error {
 	if m, ok := dst.(*map[string]any); ok && m != nil && unmarshalMap(c.payload, m) {
 		return nil
 	}
-	if r, ok := dst.(registeredClaims); ok && c.fast && infoFor(dst).split {
+	if r, ok := dst.(registeredClaims); ok && c.fast {
 		// As Verify does: the registered claims from the fast decoder,
 		// the others set directly or from encoding/json.
+		info := infoFor(dst)
 		var rc Claims
 		var capture captured
-		if decodeFast(c.payload, &rc, infoFor(dst), &capture) {
-			if err := unmarshalRest(dst, infoFor(dst), &capture); err != nil {
+		if info.split && decodeFast(c.payload, &rc, info, &capture) {
+			if err := unmarshalRest(dst, info, &capture); err != nil {
 				return err
 			}
 			capture.merge(r.registered(), &rc)
