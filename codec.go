@@ -984,44 +984,145 @@ func encodeClaims(b []byte, claims any) ([]byte, error) {
 	return json.Marshal(claims)
 }
 
-var claimsFirstCache sync.Map // reflect.Type → bool
+var claimsFirstCache sync.Map // reflect.Type → *claimsLayout
 
-// claimsFirst reports whether t is a pointer to a struct whose first field
-// is Claims, embedded by value and untagged, that json.Marshal writes as
-// the registered claims first, in the order of Claims' fields, and then
-// the other fields: neither t nor its struct marshals itself, and no
-// other field has the name of a registered claim or of another field.
-func claimsFirst(t reflect.Type) bool {
+// claimsLayout is what Sign knows of a type of claims.
+type claimsLayout struct {
+	// first is set for a pointer to a struct whose first field is Claims,
+	// embedded by value and untagged, that json.Marshal writes as the
+	// registered claims first, in the order of Claims' fields, and then
+	// the other fields: neither the pointer nor the struct marshals
+	// itself, and no other field has the name of a registered claim or of
+	// another field.
+	first bool
+	// fields, when plain is set, are the other fields json.Marshal
+	// writes, in order, all of them strings, bools or integers that it
+	// writes by their kind alone; appendFields writes them the same way.
+	plain  bool
+	fields []encField
+}
+
+// encField is a field appendFields writes.
+type encField struct {
+	index     int
+	key       []byte // "name": as encoding/json writes it
+	omitEmpty bool
+}
+
+// layoutOf returns the claimsLayout of t.
+func layoutOf(t reflect.Type) *claimsLayout {
 	if v, ok := claimsFirstCache.Load(t); ok {
-		return v.(bool)
+		return v.(*claimsLayout)
 	}
-	ok := false
+	l := new(claimsLayout)
 	if t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem().NumField() > 0 {
 		f := t.Elem().Field(0)
-		ok = f.Anonymous && f.Type == reflect.TypeFor[Claims]() && f.Tag.Get("json") == "" &&
-			infoFor(reflect.New(t.Elem()).Interface()).fast
-		for _, m := range []reflect.Type{reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()} {
-			ok = ok && !t.Implements(m) && !t.Elem().Implements(m)
+		l.first = f.Anonymous && f.Type == reflect.TypeFor[Claims]() && f.Tag.Get("json") == "" &&
+			infoFor(reflect.New(t.Elem()).Interface()).fast && !marshals(t.Elem())
+	}
+	if l.first {
+		l.fields, l.plain = encFields(t.Elem())
+	}
+	claimsFirstCache.Store(t, l)
+	return l
+}
+
+// claimsFirst reports whether Sign writes the Claims that a value of type
+// t embeds with appendClaims.
+func claimsFirst(t reflect.Type) bool { return layoutOf(t).first }
+
+// marshals reports whether encoding/json hands a value of type t, or of
+// *t, to a method of its own to be written.
+func marshals(t reflect.Type) bool {
+	for _, m := range []reflect.Type{reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()} {
+		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
+			return true
 		}
 	}
-	claimsFirstCache.Store(t, ok)
-	return ok
+	return false
+}
+
+// encFields returns the fields of t after the first that json.Marshal
+// writes, and whether all of them are strings, bools or integers written
+// by their kind alone: not embedded, not a json.Number, with no method of
+// their own to marshal them and no string or omitzero option.
+func encFields(t reflect.Type) ([]encField, bool) {
+	var fields []encField
+	for i := 1; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, ok := jsonTag(f)
+		if !ok || !f.Anonymous && !f.IsExported() {
+			continue // encoding/json does not write it
+		}
+		if f.Anonymous || hasOption(opts, "string") || hasOption(opts, "omitzero") ||
+			f.Type == reflect.TypeFor[json.Number]() || marshals(f.Type) {
+			return nil, false
+		}
+		switch f.Type.Kind() {
+		case reflect.String, reflect.Bool,
+			reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		default:
+			return nil, false
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields = append(fields, encField{index: i, key: append(appendJSONString(nil, name), ':'), omitEmpty: hasOption(opts, "omitempty")})
+	}
+	return fields, true
+}
+
+// appendFields replaces the closing brace of the object that b ends with
+// by the fields of v, a struct of the layout l, and a closing brace.
+func appendFields(b []byte, v reflect.Value, l *claimsLayout) []byte {
+	b = b[:len(b)-1]
+	empty := b[len(b)-1] == '{'
+	for _, ef := range l.fields {
+		f := v.Field(ef.index)
+		if ef.omitEmpty && f.IsZero() {
+			continue
+		}
+		if !empty {
+			b = append(b, ',')
+		}
+		empty = false
+		b = append(b, ef.key...)
+		switch f.Kind() {
+		case reflect.String:
+			b = appendJSONString(b, f.String())
+		case reflect.Bool:
+			b = strconv.AppendBool(b, f.Bool())
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			b = strconv.AppendInt(b, f.Int(), 10)
+		default:
+			b = strconv.AppendUint(b, f.Uint(), 10)
+		}
+	}
+	return append(b, '}')
 }
 
 // encodeEmbedded is json.Marshal of claims, a pointer to a struct that
 // embeds Claims, and reports whether it could be done in two parts: the
-// Claims by appendClaims, and the other fields by encoding/json from a
-// copy whose Claims is zero, so written as {} since every member of
-// Claims is omitempty.
+// Claims by appendClaims, and the other fields by appendFields when they
+// are plain, else by encoding/json from a copy whose Claims is zero, so
+// written as {} since every member of Claims is omitempty.
 func encodeEmbedded(b []byte, claims any, r interface{ registered() *Claims }) ([]byte, bool) {
 	v := reflect.ValueOf(claims)
-	if v.IsNil() || !claimsFirst(v.Type()) {
+	if v.IsNil() {
+		return b, false
+	}
+	l := layoutOf(v.Type())
+	if !l.first {
 		return b, false
 	}
 	start := len(b)
 	b, ok := appendClaims(b, r.registered())
 	if !ok {
 		return b[:start], false
+	}
+	if l.plain {
+		return appendFields(b, v.Elem(), l), true
 	}
 	rest := reflect.New(v.Type().Elem())
 	rest.Elem().Set(v.Elem())

@@ -141,6 +141,56 @@ func TestPlainFields(t *testing.T) {
 	assert.Empty(t, jwt.PlainFields(new(plainUser)), "a struct without Claims is left to encoding/json")
 }
 
+// plainKinds embeds jwt.Claims first and has only fields that Sign writes
+// without encoding/json, and fields encoding/json does not write.
+type plainKinds struct {
+	jwt.Claims
+	S      string  `json:"s"`
+	SE     string  `json:"se,omitempty"`
+	B      bool    `json:"b"`
+	BE     bool    `json:"be,omitempty"`
+	I8     int8    `json:"i8"`
+	IE     int     `json:"ie,omitempty"`
+	U64    uint64  `json:"u64"`
+	UP     uintptr `json:"up,omitempty"`
+	Named  role    `json:"named"`
+	Text   textRole
+	Odd    int `json:"b'ad"` // written as "Odd"
+	HTML   int `json:"a<b>&c"`
+	Dash   int `json:"-,"`
+	Hidden int `json:"-"`
+	hidden int
+}
+
+// upper writes itself in capitals.
+type upper string
+
+func (u upper) MarshalText() ([]byte, error) { return []byte(strings.ToUpper(string(u))), nil }
+
+// Each of these has one field that encoding/json writes in its own way.
+type (
+	textField struct {
+		jwt.Claims
+		U upper `json:"u"`
+	}
+	quotedField struct {
+		jwt.Claims
+		N int `json:"n,string"`
+	}
+	zeroField struct {
+		jwt.Claims
+		N int `json:"n,omitzero"`
+	}
+	numberField struct {
+		jwt.Claims
+		N json.Number `json:"n"`
+	}
+	embedsMore struct {
+		jwt.Claims
+		extra
+	}
+)
+
 // onlyClaims embeds jwt.Claims with one field that can be left out.
 type onlyClaims struct {
 	jwt.Claims
@@ -299,7 +349,9 @@ func sameSign(t *testing.T, payload string) {
 	var sm selfMarshaler
 	var re richEmbed
 	var oc onlyClaims
-	for _, v := range []any{&c, &e, &m, &te, &se, &pe, &le, &sm, &re, &oc} {
+	var pk plainKinds
+	var ke kindsEmbed
+	for _, v := range []any{&c, &e, &m, &te, &se, &pe, &le, &sm, &re, &oc, &pk, &ke} {
 		if json.Unmarshal([]byte(payload), v) == nil {
 			signsAlike(t, v)
 		}
@@ -334,8 +386,21 @@ func TestSignEmbeddedClaims(t *testing.T) {
 		&richEmbed{Claims: full, Extra: map[string]any{"bad": func() {}}},
 		(*embedUser)(nil),
 		embedUser{Claims: full},
+		&plainKinds{},
+		&plainKinds{Claims: full, S: "<\u2028\xff\"\\\n>", SE: "é", B: true, BE: true, I8: -128, IE: -1, U64: 1<<64 - 1, UP: 7, Named: "<n>", Text: "t", Odd: 1, HTML: 2, Dash: 3, Hidden: 4, hidden: 5},
+		&plainKinds{Claims: jwt.Claims{Expiry: 1 << 62}, S: "x"},
 	} {
 		signsAlike(t, v)
+	}
+	for _, v := range []any{&embedUser{}, &onlyClaims{}, &plainKinds{}} {
+		assert.True(t, jwt.FieldsPlain(v), "%T", v)
+	}
+	others := []any{&textField{U: "u"}, &quotedField{N: 1}, &zeroField{}, &numberField{N: "12"}, &embedsMore{extra: extra{X: 1}}}
+	for _, v := range others {
+		signsAlike(t, v)
+	}
+	for _, v := range append(others, &richEmbed{}, &kindsEmbed{}, &shadowEmbed{}) {
+		assert.False(t, jwt.FieldsPlain(v), "%T", v)
 	}
 	for _, v := range []any{&embedUser{}, &richEmbed{}, &onlyClaims{}} {
 		assert.True(t, jwt.ClaimsFirst(v), "%T", v)

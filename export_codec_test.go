@@ -65,3 +65,7 @@ func PlainFields(dst any) []string {
 	}
 	return names
 }
+
+// FieldsPlain reports whether Sign writes every field of claims, a
+// pointer to a struct embedding Claims first, without encoding/json.
+func FieldsPlain(claims any) bool { return layoutOf(reflect.TypeOf(claims)).plain }
