@@ -121,6 +121,33 @@ func embedsClaims(t reflect.Type) bool {
 	return false
 }
 
+// The kinds of field the fast paths read and write themselves.
+const (
+	otherKind = iota
+	stringKind
+	boolKind
+	intKind
+	uintKind
+	floatKind
+)
+
+// scalarKind returns which of those kinds k is.
+func scalarKind(k reflect.Kind) int {
+	switch k {
+	case reflect.String:
+		return stringKind
+	case reflect.Bool:
+		return boolKind
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return intKind
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return uintKind
+	case reflect.Float32, reflect.Float64:
+		return floatKind
+	}
+	return otherKind
+}
+
 // plainFields returns the plainFields of the struct type t.
 func plainFields(t reflect.Type) []plainField {
 	var fields []plainField
@@ -128,15 +155,8 @@ func plainFields(t reflect.Type) []plainField {
 		f := t.Field(i)
 		name, opts, ok := jsonTag(f)
 		if !ok || f.Anonymous || !f.IsExported() || hasOption(opts, "string") ||
-			f.Type == reflect.TypeFor[json.Number]() || unmarshals(f.Type) {
-			continue
-		}
-		switch f.Type.Kind() {
-		case reflect.String, reflect.Bool,
-			reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-			reflect.Float32, reflect.Float64:
-		default:
+			f.Type == reflect.TypeFor[json.Number]() || handsOver(f.Type, unmarshalers) ||
+			scalarKind(f.Type.Kind()) == otherKind {
 			continue
 		}
 		if name == "" {
@@ -160,10 +180,16 @@ func hasOption(opts, opt string) bool {
 	return false
 }
 
-// unmarshals reports whether encoding/json hands the JSON of a value of
-// type t to a method of t or *t.
-func unmarshals(t reflect.Type) bool {
-	for _, m := range []reflect.Type{reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[encoding.TextUnmarshaler]()} {
+// The interfaces through which encoding/json hands a value to its own
+// methods, to be read and to be written.
+var (
+	unmarshalers = []reflect.Type{reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[encoding.TextUnmarshaler]()}
+	marshalers   = []reflect.Type{reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()}
+)
+
+// handsOver reports whether t or *t implements one of ifaces.
+func handsOver(t reflect.Type, ifaces []reflect.Type) bool {
+	for _, m := range ifaces {
 		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
 			return true
 		}
@@ -214,26 +240,26 @@ func setFields(dst any, info *dstInfo, capture *captured) bool {
 			continue // encoding/json leaves such a field as it is
 		}
 		var err error
-		switch f.Kind() {
-		case reflect.String:
+		switch scalarKind(f.Kind()) {
+		case stringKind:
 			if lit[0] != '"' {
 				return false
 			}
-		case reflect.Bool:
+		case boolKind:
 			if lit != "true" && lit != "false" {
 				return false
 			}
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		case intKind:
 			parsed[k].i, err = strconv.ParseInt(lit, 10, 64)
 			if err != nil || f.OverflowInt(parsed[k].i) {
 				return false
 			}
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		case uintKind:
 			parsed[k].u, err = strconv.ParseUint(lit, 10, 64)
 			if err != nil || f.OverflowUint(parsed[k].u) {
 				return false
 			}
-		case reflect.Float32, reflect.Float64:
+		case floatKind:
 			if lit[0] != '-' && (lit[0] < '0' || lit[0] > '9') {
 				return false
 			}
@@ -248,16 +274,16 @@ func setFields(dst any, info *dstInfo, capture *captured) bool {
 		if lit == "null" {
 			continue
 		}
-		switch f.Kind() {
-		case reflect.String:
+		switch scalarKind(f.Kind()) {
+		case stringKind:
 			f.SetString(lit[1 : len(lit)-1])
-		case reflect.Bool:
+		case boolKind:
 			f.SetBool(lit == "true")
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		case intKind:
 			f.SetInt(parsed[k].i)
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		case uintKind:
 			f.SetUint(parsed[k].u)
-		case reflect.Float32, reflect.Float64:
+		case floatKind:
 			f.SetFloat(parsed[k].f)
 		}
 	}
@@ -318,7 +344,6 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 		return d.end()
 	}
 	for {
-		nameStart := d.i
 		// A registered claim's name, as issuers write it, is matched
 		// with its quotes and colon in one comparison.
 		bit := d.registeredName()
@@ -368,7 +393,6 @@ func decodeFast(payload string, c *Claims, info *dstInfo, capture *captured) boo
 			ok = d.value()
 			if capture != nil {
 				capture.keep(name, d.s[start:d.i])
-				capture.others[nOthers-1] = d.s[nameStart:d.i]
 				capture.otherNames[nOthers-1], capture.otherValues[nOthers-1] = name, d.s[start:d.i]
 			}
 		}
@@ -464,29 +488,30 @@ type captured struct {
 	found uint8
 	// seen has the seen bits of the registered claims present.
 	seen uint
-	// others are the members other than the registered claims, name
-	// and value as the payload writes them.
-	others  [maxFastMembers]string
-	nOthers int
 	// otherNames and otherValues are the names and the JSON values of
-	// those members.
+	// the members other than the registered claims, nOthers of them.
 	otherNames, otherValues [maxFastMembers]string
+	nOthers                 int
 }
 
 // rest appends to b the JSON object of the members other than the
 // registered claims.
 func (c *captured) rest(b []byte) []byte {
-	n := 2 + c.nOthers
-	for _, m := range c.others[:c.nOthers] {
-		n += len(m)
+	// A name has no escapes: the fast decoder takes none.
+	n := 2
+	for i, name := range c.otherNames[:c.nOthers] {
+		n += len(name) + 4 + len(c.otherValues[i])
 	}
 	b = slices.Grow(b, n)
 	b = append(b, '{')
-	for i, m := range c.others[:c.nOthers] {
+	for i, name := range c.otherNames[:c.nOthers] {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, m...)
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+		b = append(b, c.otherValues[i]...)
 	}
 	return append(b, '}')
 }
@@ -645,17 +670,23 @@ func (d *fastDecoder) audience() (Audience, bool) {
 	if !d.byte('[') {
 		return nil, false
 	}
-	list := []string{}
+	return readList(d, (*fastDecoder).str)
+}
+
+// readList reads the rest of an array whose '[' d has just read, each
+// element with elem, as encoding/json would: [] is an empty list, not nil.
+func readList[T any](d *fastDecoder, elem func(*fastDecoder) (T, bool)) ([]T, bool) {
+	list := []T{}
 	d.space()
 	if d.byte(']') {
 		return list, true
 	}
 	for {
-		s, ok := d.str()
+		v, ok := elem(d)
 		if !ok {
 			return nil, false
 		}
-		list = append(list, s)
+		list = append(list, v)
 		d.space()
 		switch {
 		case d.byte(','):
@@ -731,31 +762,10 @@ func (d *fastDecoder) value() bool {
 // (false when strconv.ParseFloat refuses the number, as encoding/json
 // does), a bool, nil, or a []any of those.
 func (d *fastDecoder) anyValue() (any, bool) {
-	if d.i >= len(d.s) || d.s[d.i] != '[' {
+	if !d.byte('[') {
 		return d.anyScalar()
 	}
-	d.i++
-	list := []any{}
-	d.space()
-	if d.byte(']') {
-		return list, true
-	}
-	for {
-		v, ok := d.anyScalar()
-		if !ok {
-			return nil, false
-		}
-		list = append(list, v)
-		d.space()
-		switch {
-		case d.byte(','):
-			d.space()
-		case d.byte(']'):
-			return list, true
-		default:
-			return nil, false
-		}
-	}
+	return readList(d, (*fastDecoder).anyScalar)
 }
 
 // anyScalar is anyValue for a value that scalar takes.
@@ -1018,7 +1028,7 @@ func layoutOf(t reflect.Type) *claimsLayout {
 	if t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem().NumField() > 0 {
 		f := t.Elem().Field(0)
 		l.first = f.Anonymous && f.Type == reflect.TypeFor[Claims]() && f.Tag.Get("json") == "" &&
-			infoFor(reflect.New(t.Elem()).Interface()).fast && !marshals(t.Elem())
+			infoFor(reflect.New(t.Elem()).Interface()).fast && !handsOver(t.Elem(), marshalers)
 	}
 	if l.first {
 		l.fields, l.plain = encFields(t.Elem())
@@ -1030,17 +1040,6 @@ func layoutOf(t reflect.Type) *claimsLayout {
 // claimsFirst reports whether Sign writes the Claims that a value of type
 // t embeds with appendClaims.
 func claimsFirst(t reflect.Type) bool { return layoutOf(t).first }
-
-// marshals reports whether encoding/json hands a value of type t, or of
-// *t, to a method of its own to be written.
-func marshals(t reflect.Type) bool {
-	for _, m := range []reflect.Type{reflect.TypeFor[json.Marshaler](), reflect.TypeFor[encoding.TextMarshaler]()} {
-		if t.Implements(m) || reflect.PointerTo(t).Implements(m) {
-			return true
-		}
-	}
-	return false
-}
 
 // encFields returns the fields of t after the first that json.Marshal
 // writes, and whether all of them are strings, bools or integers written
@@ -1054,15 +1053,9 @@ func encFields(t reflect.Type) ([]encField, bool) {
 		if !ok || !f.Anonymous && !f.IsExported() {
 			continue // encoding/json does not write it
 		}
-		if f.Anonymous || hasOption(opts, "string") || hasOption(opts, "omitzero") ||
-			f.Type == reflect.TypeFor[json.Number]() || marshals(f.Type) {
-			return nil, false
-		}
-		switch f.Type.Kind() {
-		case reflect.String, reflect.Bool,
-			reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		default:
+		if k := scalarKind(f.Type.Kind()); k == otherKind || k == floatKind ||
+			f.Anonymous || hasOption(opts, "string") || hasOption(opts, "omitzero") ||
+			f.Type == reflect.TypeFor[json.Number]() || handsOver(f.Type, marshalers) {
 			return nil, false
 		}
 		if name == "" {
@@ -1088,12 +1081,12 @@ func appendFields(b []byte, v reflect.Value, l *claimsLayout) []byte {
 		}
 		empty = false
 		b = append(b, ef.key...)
-		switch f.Kind() {
-		case reflect.String:
+		switch scalarKind(f.Kind()) {
+		case stringKind:
 			b = appendJSONString(b, f.String())
-		case reflect.Bool:
+		case boolKind:
 			b = strconv.AppendBool(b, f.Bool())
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		case intKind:
 			b = strconv.AppendInt(b, f.Int(), 10)
 		default:
 			b = strconv.AppendUint(b, f.Uint(), 10)
