@@ -582,6 +582,24 @@ func sameVerify(t *testing.T, e *jwt.Expect, keys jwt.Keys, tok string) {
 	check(nil, nil)
 }
 
+// TestVerifyLongPayloads compares the paths on payloads around the sizes
+// where a path moves from a stack buffer to the heap: the reference path
+// once decoded payloads of 1,025 and 1,026 bytes into 1,024 and panicked.
+func TestVerifyLongPayloads(t *testing.T) {
+	e := jwt.Expect{Now: at(time.Unix(1700000000, 0))}
+	for n := 1018; n <= 1032; n++ {
+		head := `{"exp":1800000000,"pad":"`
+		payload := head + strings.Repeat("a", n-len(head)-2) + `"}`
+		require.Len(t, payload, n)
+		for _, tok := range signedTokens(t, codecEdKey, "", payload) {
+			sameVerify(t, &e, codecEdKey, tok)
+		}
+		for _, tok := range signedTokens(t, codecKey, "eyJhbGciOiJIUzI1NiJ9", payload) {
+			sameVerify(t, &e, codecKey, tok)
+		}
+	}
+}
+
 // FuzzBase64URL holds the one-pass decoder to isBase64URL's alphabet and
 // base64.RawURLEncoding.Strict().
 func FuzzBase64URL(f *testing.F) {

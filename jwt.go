@@ -469,26 +469,13 @@ func checkSignature(token string, d1, d2 int, v Verifier) (string, error) {
 	return decodePayload(token[d1+1 : d2])
 }
 
-// decodePayload decodes the base64url payload into a string, which the
-// claims decoded from it share: a payload of usual size costs one
-// allocation.
+// decodePayload decodes the base64url payload into a string.
 func decodePayload(enc string) (string, error) {
-	b64 := base64.RawURLEncoding.Strict()
-	var src [1368]byte
-	var dst [1024]byte
-	if len(enc) > len(src) {
-		p, err := b64.DecodeString(enc)
-		if err != nil {
-			return "", errPayloadNotBase64URL
-		}
-		return string(p), nil
-	}
-	n := copy(src[:], enc)
-	n, err := b64.Decode(dst[:], src[:n])
+	p, err := base64.RawURLEncoding.Strict().DecodeString(enc)
 	if err != nil {
-		return "", fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+		return "", errPayloadNotBase64URL
 	}
-	return string(dst[:n]), nil
+	return string(p), nil
 }
 
 // verifierFor finds the verifier for a token's encoded header: by comparing
