@@ -63,6 +63,12 @@ var (
 	ErrType = errors.New("jwt: unexpected token type")
 )
 
+// ErrDestination is returned by Verify, and by the methods of [Pairs]
+// that decode claims, for a destination that is neither nil nor a non-nil
+// pointer: there is nowhere to put the claims. It is a mistake in the
+// calling code, found before the token is read.
+var ErrDestination = errors.New("jwt: claims destination must be nil or a non-nil pointer")
+
 // Errors of keys, returned by the constructors and by the PEM and JWK
 // functions.
 var (
@@ -124,7 +130,9 @@ var (
 	// ErrSessionExpired is returned by a refresh once the absolute session
 	// lifetime (PairConfig.SessionTTL) of the login has passed, or when
 	// that lifetime is set and the refresh token does not say when the
-	// login happened.
+	// login happened. Since no token of a session outlives it, the error
+	// of a refresh token past the end of its session matches ErrExpired
+	// too.
 	ErrSessionExpired = errors.New("jwt: session lifetime has ended")
 
 	// ErrMissingSubject is returned by [Pairs.Issue] given an empty subject.

@@ -262,3 +262,40 @@ func FuzzCheckJSON(f *testing.F) {
 		require.Equal(t, strictJSON(data), got)
 	})
 }
+
+// FuzzReusedDestination holds Verify to judging and filling a destination
+// by the token alone: verifying payload b into a destination that holds
+// the claims of payload a gives the same error class, and the same value,
+// as verifying b into a new destination, for every kind of destination,
+// on the fast and the general paths.
+func FuzzReusedDestination(f *testing.F) {
+	f.Add(`{"sub":"alice","aud":"api","exp":1800000000,"role":"admin","tags":["a"],"profile":{"name":"root"}}`, `{"sub":"mallory"}`)
+	f.Add(`{"sub":"alice","aud":"api","exp":1800000000,"role":"admin"}`, `{"sub":"mallory","exp":1800000000}`)
+	f.Add(`{"iss":"auth","aud":["api","web"],"exp":1800000000,"nbf":1600000000}`, `{"aud":"api","exp":1800000000,"role":null}`)
+	f.Add(`{"exp":1800000000,"profile":{"name":"x"},"tags":[]}`, `{"exp":1800000000,"profile":null}`)
+	f.Add(`{"role":"admin"}`, `{}`)
+	for _, s := range codecSeeds {
+		f.Add(`{"sub":"alice","aud":"api","exp":1800000000,"role":"admin"}`, s)
+	}
+	k := codecKey
+	policies := []jwt.Expect{
+		{Now: at(time.Unix(1_700_000_000, 0)), Audience: "api"},
+		{Now: at(time.Unix(1_700_000_000, 0)), AllowMissingExpiry: true},
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ta, tb := signRaw(t, k, "", a), signRaw(t, k, "", b)
+		for _, path := range []func(func()){func(f func()) { f() }, jwt.WithoutFastPaths} {
+			path(func() {
+				for _, e := range policies {
+					for _, d := range staleDestinations {
+						dst, fresh := d.new(), d.new()
+						_ = e.Verify(ta, k, dst)
+						got, want := e.Verify(tb, k, dst), e.Verify(tb, k, fresh)
+						sameClass(t, got, want)
+						assert.Equal(t, fresh, dst, "%s", d.name)
+					}
+				}
+			})
+		}
+	})
+}

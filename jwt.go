@@ -243,17 +243,46 @@ func Verify(token string, keys Keys, dst any) error {
 //  4. only now the payload: one strict JSON object, then the claims in the
 //     order [Expect] lists.
 //
-// On any error, dst is left as the zero value of its type, whatever it
-// held before: a variable reused across tokens never keeps the claims of
-// an earlier one.
+// dst is set to the zero value of its type before anything is decoded
+// into it, so the claims are checked as the token carries them and, after
+// a successful Verify, dst holds exactly those: a variable reused across
+// tokens never keeps a claim of an earlier one. On any error dst is left
+// zero, so the claims of a refused token are never returned.
 func (e Expect) Verify(token string, keys Keys, dst any) error {
+	if err := reset(dst); err != nil {
+		return err
+	}
 	err := e.verify(token, keys, dst)
-	if err != nil && dst != nil {
-		if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() {
-			rv.Elem().SetZero()
-		}
+	if err != nil {
+		reset(dst)
 	}
 	return err
+}
+
+// reset sets what dst points to to its zero value. dst must be nil or a
+// non-nil pointer; anything else is refused with ErrDestination before a
+// token is read.
+func reset(dst any) error {
+	switch d := dst.(type) {
+	case nil:
+		return nil
+	case *Claims:
+		if d != nil {
+			*d = Claims{}
+			return nil
+		}
+	case *map[string]any:
+		if d != nil {
+			*d = nil
+			return nil
+		}
+	default:
+		if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() {
+			rv.Elem().SetZero()
+			return nil
+		}
+	}
+	return fmt.Errorf("%w, not %T", ErrDestination, dst)
 }
 
 func (e *Expect) verify(token string, keys Keys, dst any) error {
@@ -600,7 +629,11 @@ func decodeClaimsSlow(payload []byte, dst any, e *Expect, typ string, names []st
 		if err := json.Unmarshal(payload, dst); err != nil {
 			return claimsError(err)
 		}
-		c = r.registered()
+		// A struct embedding *Claims holds nil there when the payload
+		// has no registered claim.
+		if c = r.registered(); c == nil {
+			c = new(Claims)
+		}
 	} else {
 		c = new(Claims)
 		if err := json.Unmarshal(payload, c); err != nil {

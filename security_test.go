@@ -940,3 +940,172 @@ func TestAttackExpZeroWhereExpiryIsOptional(t *testing.T) {
 	}
 	require.NoError(t, optional.Verify(signRaw(t, k, hs256Header, `{"sub":"42"}`), k, nil), "absent exp is still allowed")
 }
+
+// The destinations of the stale-claims tests: one of each kind Verify
+// decodes into, each with claims beyond the registered ones.
+type (
+	// richClaims embeds Claims and has fields encoding/json decodes.
+	richClaims struct {
+		jwt.Claims
+		Role    string   `json:"role"`
+		Tags    []string `json:"tags"`
+		Profile *profile `json:"profile"`
+	}
+	profile struct {
+		Name string `json:"name"`
+	}
+	// ptrClaims embeds a pointer to Claims.
+	ptrClaims struct {
+		*jwt.Claims
+		Role string `json:"role"`
+	}
+	// userClaims does not embed Claims at all.
+	userClaims struct {
+		Sub     string   `json:"sub"`
+		Aud     any      `json:"aud"`
+		Exp     *int64   `json:"exp"`
+		Role    string   `json:"role"`
+		Profile *profile `json:"profile"`
+	}
+)
+
+// staleDestinations make a new destination of each kind.
+var staleDestinations = []struct {
+	name string
+	new  func() any
+}{
+	{"Claims", func() any { return new(jwt.Claims) }},
+	{"struct embedding Claims", func() any { return new(roleClaims) }},
+	{"struct embedding Claims with other fields", func() any { return new(richClaims) }},
+	{"struct embedding a pointer to Claims", func() any { return new(ptrClaims) }},
+	{"struct without Claims", func() any { return new(userClaims) }},
+	{"map", func() any { return new(map[string]any) }},
+}
+
+// TestAttackStaleClaimsPassPolicy stops a token from borrowing the claims
+// of an earlier one: a variable that held a verified token's claims (exp,
+// aud, role) and is reused for a second token must be judged, and filled,
+// by the second token alone, for every key type, on the fast and the
+// general paths.
+func TestAttackStaleClaimsPassPolicy(t *testing.T) {
+	policy := jwt.Expect{Now: at(secNow), Audience: "api"}
+	claims := map[string]map[string]any{
+		"earlier":    {"sub": "alice", "aud": "api", "exp": secExp, "role": "admin", "tags": []string{"a"}, "profile": map[string]any{"name": "root"}},
+		"no exp":     {"sub": "mallory"},
+		"no aud":     {"sub": "mallory", "exp": secExp},
+		"only valid": {"sub": "mallory", "aud": "api", "exp": secExp},
+	}
+	for _, s := range testSigners(t) {
+		toks := map[string]string{}
+		for name, c := range claims {
+			tok, err := jwt.Sign(s, c)
+			require.NoError(t, err)
+			toks[name] = tok
+		}
+		keys := s.(jwt.Keys)
+		for _, path := range []string{"fast", "general"} {
+			run := func(f func()) { f() }
+			if path == "general" {
+				run = jwt.WithoutFastPaths
+			}
+			for _, d := range staleDestinations {
+				t.Run(fmt.Sprintf("%s/%s/%s", s.Algorithm(), path, d.name), func(t *testing.T) {
+					run(func() {
+						dst := d.new()
+						for _, tc := range []struct {
+							token string
+							want  error
+						}{
+							{"no exp", jwt.ErrMissingExpiry},
+							{"no aud", jwt.ErrAudience},
+							{"only valid", nil},
+						} {
+							require.NoError(t, policy.Verify(toks["earlier"], keys, dst))
+							err := policy.Verify(toks[tc.token], keys, dst)
+							if tc.want != nil {
+								require.ErrorIs(t, err, tc.want, tc.token)
+								continue
+							}
+							require.NoError(t, err, tc.token)
+							fresh := d.new()
+							require.NoError(t, policy.Verify(toks[tc.token], keys, fresh))
+							assert.Equal(t, fresh, dst, "the destination holds what the token carries and nothing else")
+						}
+					})
+				})
+			}
+		}
+	}
+}
+
+// TestAttackPointerEmbeddedClaimsPanic stops a signed token from crashing
+// the verifier: a destination that embeds *Claims, nil until a registered
+// claim is decoded, with a payload that has none.
+func TestAttackPointerEmbeddedClaimsPanic(t *testing.T) {
+	k := hs256(t)
+	tok := signRaw(t, k, "", `{"role":"admin"}`)
+	for _, path := range []string{"fast", "general"} {
+		run := func(f func()) { f() }
+		if path == "general" {
+			run = jwt.WithoutFastPaths
+		}
+		t.Run(path, func(t *testing.T) {
+			run(func() {
+				var c ptrClaims
+				require.NotPanics(t, func() { require.ErrorIs(t, secPolicy.Verify(tok, k, &c), jwt.ErrMissingExpiry) })
+				lax := secPolicy
+				lax.AllowMissingExpiry = true
+				require.NotPanics(t, func() { require.NoError(t, lax.Verify(tok, k, &c)) })
+				assert.Equal(t, "admin", c.Role)
+
+				tok := signRaw(t, k, "", validPayload())
+				require.NoError(t, secPolicy.Verify(tok, k, &c))
+				require.NotNil(t, c.Claims)
+				assert.Equal(t, "42", c.Subject)
+			})
+		})
+	}
+}
+
+// TestAttackDestinationTypesDoNotPanic passes Verify every kind of
+// destination a caller could get wrong: none may panic, whatever it
+// returns.
+func TestAttackDestinationTypesDoNotPanic(t *testing.T) {
+	k := hs256(t)
+	toks := []string{
+		signRaw(t, k, "", validPayload()),
+		signRaw(t, k, "", fmt.Sprintf(`{"exp":%d,"role":"admin","tags":["a"],"profile":{"name":"x"}}`, secExp)),
+		signRaw(t, k, "", `{"role":"admin"}`),
+	}
+	var anything any
+	dsts := []any{
+		nil,
+		(*jwt.Claims)(nil), (*roleClaims)(nil), (*richClaims)(nil), (*ptrClaims)(nil), (*map[string]any)(nil),
+		jwt.Claims{}, roleClaims{}, map[string]any{},
+		new(*jwt.Claims), new(*roleClaims), new(*ptrClaims), new(**jwt.Claims),
+		new(int), new(string), new([]any), &anything, new(chan int), new(func()),
+		&struct {
+			jwt.Claims `json:"c"`
+		}{},
+		&struct{ c jwt.Claims }{},
+		&struct {
+			*jwt.Claims
+			*roleClaims
+		}{},
+	}
+	for _, path := range []string{"fast", "general"} {
+		run := func(f func()) { f() }
+		if path == "general" {
+			run = jwt.WithoutFastPaths
+		}
+		run(func() {
+			for i, dst := range dsts {
+				for _, tok := range toks {
+					for _, policy := range []jwt.Expect{secPolicy, {Now: at(secNow), AllowMissingExpiry: true}} {
+						assert.NotPanics(t, func() { _ = policy.Verify(tok, k, dst) }, "%s path, destination %d (%T)", path, i, dst)
+					}
+				}
+			}
+		})
+	}
+}
