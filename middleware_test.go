@@ -656,19 +656,6 @@ func TestNewMiddlewareConfigErrors(t *testing.T) {
 	}
 }
 
-func TestNewMiddlewareCopiesConfig(t *testing.T) {
-	e := newMWEnv(t, nil)
-	cfg := jwt.MiddlewareConfig{Pairs: e.p}
-	mw, err := jwt.NewMiddleware(cfg)
-	require.NoError(t, err)
-	cfg.Optional = true
-	cfg.Realm = "changed"
-	w := httptest.NewRecorder()
-	mw.Handler(http.NotFoundHandler()).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
-	assert.Equal(t, http.StatusUnauthorized, w.Code)
-	assert.Equal(t, challenge, w.Header().Get("WWW-Authenticate"))
-}
-
 func TestMiddlewareServer(t *testing.T) {
 	e := newMWEnv(t, nil)
 	srv := httptest.NewServer(e.h)
@@ -711,6 +698,43 @@ func BenchmarkMiddleware(b *testing.B) {
 					b.Fatal(w.Code)
 				}
 			}
+		})
+	}
+}
+
+// TestAttackStaleClaimsInNewClaimsValue stops a value that NewClaims
+// returns already filled (defaults, or a value shared by mistake) from
+// lending its claims to a token: the context holds exactly the token's
+// claims, in both of the middleware's modes.
+func TestAttackStaleClaimsInNewClaimsValue(t *testing.T) {
+	e := newPairEnv(t, nil)
+	tok := e.sign(t, map[string]any{"sub": "mallory", "jti": "j", "token_type": "access", "exp": e.clock.Now().Add(time.Minute).Unix()})
+	prefilled := func() any {
+		return &roleClaims{Claims: jwt.Claims{Audience: jwt.Audience{"api"}, Subject: "alice"}, Role: "admin"}
+	}
+	for name, cfg := range map[string]jwt.MiddlewareConfig{
+		"Pairs":                    {Pairs: e.p, NewClaims: prefilled},
+		"Keys":                     {Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now}, NewClaims: prefilled},
+		"Keys expecting aud (401)": {Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now, Audience: "api"}, NewClaims: prefilled},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mw, err := jwt.NewMiddleware(cfg)
+			require.NoError(t, err)
+			var got any
+			h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got, _ = jwt.FromContext(r.Context()) }))
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if cfg.Expect.Audience != "" {
+				assert.Equal(t, http.StatusUnauthorized, w.Code, "a token without aud is refused")
+				return
+			}
+			require.Equal(t, http.StatusOK, w.Code)
+			c := got.(*roleClaims)
+			assert.Equal(t, "mallory", c.Subject)
+			assert.Empty(t, c.Audience)
+			assert.Empty(t, c.Role)
 		})
 	}
 }

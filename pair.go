@@ -6,8 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 	"time"
 )
@@ -292,7 +292,11 @@ func (p *Pairs) sign(claims map[string]any, typ string, exp, now time.Time) (str
 	claims["exp"] = exp.Unix()
 	claims["iat"] = now.Unix()
 	claims[p.idClaim] = newID()
-	return Sign(p.signer, claims)
+	tok, err := Sign(p.signer, claims)
+	if err == nil && len(tok) > DefaultMaxLength {
+		return "", fmt.Errorf("%w: the %s token would be %d bytes, more than the %d a token may have", ErrTooLarge, typ, len(tok), DefaultMaxLength)
+	}
+	return tok, err
 }
 
 // Refresh returns a new access token for a valid refresh token. With
@@ -326,10 +330,15 @@ func (p *Pairs) Refresh(ctx context.Context, refresh string) (Pair, error) {
 // leaves the token usable.
 func (p *Pairs) refresh(ctx context.Context, token string, check func(ctx context.Context, subject string) error) (Pair, error) {
 	c := new(pairClaims)
+	now := p.now()
 	if err := p.parse(token, c); err != nil {
+		// A refresh token expires with its session at the latest: say
+		// which of the two has ended.
+		if errors.Is(err, ErrExpired) && p.sessionTTL > 0 && c.authTime != 0 && !now.Before(c.authTime.Time().Add(p.sessionTTL)) {
+			return Pair{}, fmt.Errorf("%w: %w", ErrSessionExpired, ErrExpired)
+		}
 		return Pair{}, err
 	}
-	now := p.now()
 	if c.id != "" {
 		revoked, err := p.store.Revoked(ctx, c.id, c.sid)
 		if err != nil {
@@ -493,6 +502,9 @@ func (p *Pairs) authTime(c *pairClaims, now time.Time) (time.Time, error) {
 // until it expires, after a logout or a session revocation too, as in
 // SimpleJWT; keep AccessTTL short.
 func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
+	if err := reset(dst); err != nil {
+		return err
+	}
 	c := new(pairClaims)
 	err := p.parse(token, c)
 	if err == nil {
@@ -502,7 +514,7 @@ func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 		err = decodeInto(c, dst)
 	}
 	if err != nil {
-		zero(dst)
+		reset(dst)
 		return err
 	}
 	return nil
@@ -517,6 +529,9 @@ func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 // revoked session, is refused with ErrRevoked, and a Store error is
 // returned.
 func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error {
+	if err := reset(dst); err != nil {
+		return err
+	}
 	c := new(pairClaims)
 	err := p.parse(token, c)
 	if err == nil {
@@ -533,7 +548,7 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 		err = decodeInto(c, dst)
 	}
 	if err != nil {
-		zero(dst)
+		reset(dst)
 		return err
 	}
 	return nil
@@ -634,30 +649,27 @@ const (
 func (p *Pairs) parse(token string, c *pairClaims) error {
 	// c is never passed on as an interface: that would move every
 	// pairClaims to the heap. The slow path decodes into its own.
-	var slow *pairClaims
-	if !noFastPaths.Load() {
-		payload, typ, err := p.expect.verifyPayload(token, p.keys)
-		if err != nil {
-			return err
-		}
-		capture := captured{names: p.capNames[:]}
-		if decodeFast(payload, &c.Claims, claimsInfo, &capture) {
-			if err := p.expect.check(&c.Claims, typ); err != nil {
-				return err
-			}
-			c.payload, c.fast, c.seen = payload, true, capture.seen
-			return p.readCaptured(c, &capture)
-		}
-		slow = new(pairClaims)
-		if err := decodeClaims(payload, slow, &p.expect, typ); err != nil {
-			return err
-		}
+	payload, typ, err := p.expect.verifyPayload(token, p.keys)
+	if err != nil {
+		return err
 	}
-	if slow == nil {
-		slow = new(pairClaims)
-		if err := p.expect.Verify(token, p.keys, slow); err != nil {
+	capture := captured{names: p.capNames[:]}
+	if !noFastPaths.Load() && decodeFast(payload, &c.Claims, claimsInfo, &capture) {
+		if err := p.expect.check(&c.Claims, typ); err != nil {
+			if errors.Is(err, ErrExpired) {
+				p.readCaptured(c, &capture) // for the end of the session
+			}
 			return err
 		}
+		c.payload, c.fast, c.seen = payload, true, capture.seen
+		return p.readCaptured(c, &capture)
+	}
+	slow := new(pairClaims)
+	if err := decodeClaims(payload, slow, &p.expect, typ); err != nil {
+		if errors.Is(err, ErrExpired) && slow.raw != nil {
+			c.authTime.UnmarshalJSON(slow.raw[AuthTimeClaim]) // for the end of the session
+		}
+		return err
 	}
 	*c = *slow
 	var ok bool
@@ -776,6 +788,9 @@ func (p *Pairs) checkShape(c *pairClaims, typ string) error {
 // it read, as json.Unmarshal would: the claims present replace those in
 // dst, the others are left.
 func decodeInto(c *pairClaims, dst any) error {
+	if err := reset(dst); err != nil {
+		return err
+	}
 	if dst == nil {
 		return nil
 	}
@@ -812,15 +827,4 @@ func decodeInto(c *pairClaims, dst any) error {
 		return claimsError(err)
 	}
 	return nil
-}
-
-// zero sets what dst points to to its zero value, so that no claim of a
-// refused token is left in it.
-func zero(dst any) {
-	if dst == nil {
-		return
-	}
-	if rv := reflect.ValueOf(dst); rv.Kind() == reflect.Pointer && !rv.IsNil() {
-		rv.Elem().SetZero()
-	}
 }

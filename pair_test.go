@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,18 +179,6 @@ func TestNewPairsConfigErrors(t *testing.T) {
 	}
 	_, err := jwt.NewPairs(jwt.PairConfig{Signer: signerOnly{key}, Keys: key})
 	require.NoError(t, err, "a Signer that is not Keys works with Keys set")
-}
-
-func TestNewPairsCopiesConfig(t *testing.T) {
-	clock := newFakeClock()
-	cfg := jwt.PairConfig{Signer: pairKey(t), Now: clock.Now, AccessTTL: time.Minute}
-	p, err := jwt.NewPairs(cfg)
-	require.NoError(t, err)
-	cfg.AccessTTL = time.Hour
-	pair, err := p.Issue(t.Context(), "42", nil)
-	require.NoError(t, err)
-	a := payload(t, pair.Access)
-	assert.Equal(t, clock.Now().Add(time.Minute).Unix(), num(t, a["exp"]))
 }
 
 func TestIssue(t *testing.T) {
@@ -924,4 +914,75 @@ func BenchmarkPairs(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestAttackStaleClaimsPassPolicyPairs is TestAttackStaleClaimsPassPolicy
+// for the pair manager: a destination reused for a second token holds
+// that token's claims and nothing of the first, on the fast and the
+// general paths.
+func TestAttackStaleClaimsPassPolicyPairs(t *testing.T) {
+	e := newPairEnv(t, nil)
+	admin, err := e.p.Issue(t.Context(), "alice", map[string]any{"role": "admin", "tags": []string{"a"}, "profile": map[string]any{"name": "root"}})
+	require.NoError(t, err)
+	plain, err := e.p.Issue(t.Context(), "mallory", nil)
+	require.NoError(t, err)
+	verifiers := map[string]func(ctx context.Context, tok string, dst any) error{
+		"VerifyAccess":  e.p.VerifyAccess,
+		"VerifyAnyType": e.p.VerifyAnyType,
+	}
+	for _, path := range []string{"fast", "general"} {
+		run := func(f func()) { f() }
+		if path == "general" {
+			run = jwt.WithoutFastPaths
+		}
+		for name, verify := range verifiers {
+			for _, d := range staleDestinations {
+				t.Run(path+"/"+name+"/"+d.name, func(t *testing.T) {
+					run(func() {
+						dst := d.new()
+						require.NoError(t, verify(t.Context(), admin.Access, dst))
+						require.NoError(t, verify(t.Context(), plain.Access, dst))
+						fresh := d.new()
+						require.NoError(t, verify(t.Context(), plain.Access, fresh))
+						assert.Equal(t, fresh, dst)
+					})
+				})
+			}
+		}
+	}
+}
+
+// TestIssueRefusesTokensTooLargeToVerify stops the pair manager from
+// handing out tokens that every later use refuses: a pair whose tokens
+// would pass the length cap of verification is refused at issue time.
+func TestIssueRefusesTokensTooLargeToVerify(t *testing.T) {
+	e := newPairEnv(t, nil)
+	_, err := e.p.Issue(t.Context(), "42", map[string]any{"blob": strings.Repeat("x", jwt.DefaultMaxLength)})
+	require.ErrorIs(t, err, jwt.ErrTooLarge)
+
+	// The largest extra claim that still fits gives tokens that verify.
+	n := sort.Search(jwt.DefaultMaxLength, func(n int) bool {
+		_, err := e.p.Issue(t.Context(), "42", map[string]any{"blob": strings.Repeat("x", n)})
+		return err != nil
+	}) - 1
+	pair, err := e.p.Issue(t.Context(), "42", map[string]any{"blob": strings.Repeat("x", n)})
+	require.NoError(t, err)
+	require.NoError(t, e.p.VerifyAccess(t.Context(), pair.Access, nil))
+	_, err = e.p.Refresh(t.Context(), pair.Refresh)
+	require.NoError(t, err)
+}
+
+// TestRefreshAfterSessionLifetimeIsSessionExpired checks that a refresh
+// once the absolute session lifetime has passed reports
+// ErrSessionExpired, although the refresh token, capped at the end of the
+// session, has expired too.
+func TestRefreshAfterSessionLifetimeIsSessionExpired(t *testing.T) {
+	e := newPairEnv(t, func(c *jwt.PairConfig) { c.SessionTTL = time.Hour })
+	pair := e.issue(t)
+	e.clock.Advance(time.Hour)
+	_, err := e.p.Refresh(t.Context(), pair.Refresh)
+	require.ErrorIs(t, err, jwt.ErrSessionExpired)
+	e.clock.Advance(30 * 24 * time.Hour)
+	_, err = e.p.Refresh(t.Context(), pair.Refresh)
+	require.ErrorIs(t, err, jwt.ErrSessionExpired)
 }
