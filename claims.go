@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -175,7 +176,9 @@ type Expect struct {
 	// Subject, when not empty, must equal sub exactly.
 	Subject string
 	// Type, when not empty, must equal the header's typ, compared without
-	// regard to case as RFC 7515 §4.1.9 says of media types. Empty: typ is
+	// regard to case as RFC 7515 §4.1.9 says of media types, and with
+	// "application/" prepended to a value that has no "/" as it also says:
+	// "at+jwt" and "application/at+jwt" are the same type. Empty: typ is
 	// not checked.
 	Type string
 
@@ -233,7 +236,7 @@ func (e *Expect) check(c *Claims, typ string) error {
 	if e.Subject != "" && c.Subject != e.Subject {
 		return ErrSubject
 	}
-	if e.Type != "" && !equalFoldASCII(typ, e.Type) {
+	if e.Type != "" && !equalFoldASCII(shortMediaType(typ), shortMediaType(e.Type)) {
 		return ErrType
 	}
 	return nil
@@ -254,6 +257,18 @@ func (d NumericDate) plus(l time.Duration) instant {
 		sec, nsec = sec-1, nsec+int64(time.Second)
 	}
 	return instant{sec, nsec}
+}
+
+// shortMediaType returns the media type t without an "application/"
+// prefix when no other "/" follows it. RFC 7515 §4.1.9 reads a typ
+// without a "/" as if "application/" were prepended, so "at+jwt" and
+// "application/at+jwt" are one type, and so are their short forms.
+func shortMediaType(t string) string {
+	const prefix = "application/"
+	if len(t) > len(prefix) && equalFoldASCII(t[:len(prefix)], prefix) && !strings.Contains(t[len(prefix):], "/") {
+		return t[len(prefix):]
+	}
+	return t
 }
 
 func equalFoldASCII(a, b string) bool {

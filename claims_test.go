@@ -65,3 +65,37 @@ func TestTimeChecksAtTheBoundaries(t *testing.T) {
 		require.Positive(t, outcomes[want], "no case ended in %v", want)
 	}
 }
+
+// TestExpectTypeApplicationPrefix checks RFC 7515 §4.1.9: a typ without a
+// "/" means "application/" and the value, so the long and the short form
+// of a media type are one type, in either place and in any case.
+func TestExpectTypeApplicationPrefix(t *testing.T) {
+	k := hs256(t)
+	for _, tc := range []struct {
+		header, expect string
+		same           bool
+	}{
+		{"at+jwt", "application/at+jwt", true},
+		{"application/at+jwt", "at+jwt", true},
+		{"AT+JWT", "Application/At+Jwt", true},
+		{"JWT", "application/jwt", true},
+		{"application/jwt", "application/JWT", true},
+		{"at+jwt", "jwt", false},
+		{"application/at+jwt", "application/jwt", false},
+		{"text/at+jwt", "at+jwt", false},
+		{"application/x/at+jwt", "x/at+jwt", false},
+		{"application/", "", true}, // an empty Type checks nothing
+		{"application/", "application/application/", false},
+		{"application", "application/application", true},
+	} {
+		t.Run(tc.header+" "+tc.expect, func(t *testing.T) {
+			tok := signRaw(t, k, `{"alg":"HS256","typ":"`+tc.header+`"}`, validPayload())
+			err := jwt.Expect{Now: at(secNow), Type: tc.expect}.Verify(tok, k, nil)
+			if tc.same {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, jwt.ErrType)
+			}
+		})
+	}
+}
