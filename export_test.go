@@ -1,9 +1,12 @@
 package jwt
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/jwtpair/jwt/internal/base64url"
 )
 
 // MemoryStoreLen reports how many entries s holds, expired or not, and
@@ -27,10 +30,10 @@ func VerifyJWS(token string, keys Keys) ([]byte, error) {
 	if d1 <= 0 || d2 == d1 || d2 == len(token)-1 || strings.IndexByte(token[d1+1:d2], '.') >= 0 {
 		return nil, fmt.Errorf("%w: not three parts", ErrMalformed)
 	}
-	if !isBase64URL(token[:d1]) || !isBase64URL(token[d1+1:d2]) || !isBase64URL(token[d2+1:]) {
+	if !base64url.Valid(token[:d1]) || !base64url.Valid(token[d1+1:d2]) || !base64url.Valid(token[d2+1:]) {
 		return nil, fmt.Errorf("%w: not base64url", ErrMalformed)
 	}
-	v, _, err := verifierFor(token[:d1], keys)
+	v, _, err := verifierFor(context.Background(), token[:d1], keys)
 	if err != nil {
 		return nil, err
 	}
@@ -58,10 +61,3 @@ func MatchHeader(keys Keys, enc string) Verifier {
 	}
 	return nil
 }
-
-// CheckJSON exposes checkJSON to the external tests, which compare it with
-// encoding/json under the fuzzer.
-func CheckJSON(data []byte) bool { return checkJSON(data, nil) }
-
-// MaxDepth is the nesting bound of checkJSON.
-const MaxDepth = maxDepth

@@ -4,8 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/jwtpair/jwt/internal/strictjson"
 )
 
 // Header is the JOSE header of a token (RFC 7515 §4), reduced to the members
@@ -86,11 +87,11 @@ var headerNames = [...]string{"alg", "kid", "typ", "cty", "crit", "jku", "x5u", 
 // parseHeader decodes the JSON of a protected header strictly.
 func parseHeader(data []byte) (Header, error) {
 	var crit, folded bool
-	ok := checkJSON(data, func(name string) {
+	ok := strictjson.Check(data, func(name string) {
 		if name == "crit" {
 			crit = true
 		}
-		folded = folded || foldsTo(name, headerNames[:])
+		folded = folded || strictjson.FoldsTo(name, headerNames[:])
 	})
 	if !ok || folded {
 		return Header{}, fmt.Errorf("%w: header is not a strict JSON object", ErrMalformed)
@@ -116,16 +117,4 @@ func parseHeader(data []byte) (Header, error) {
 		h.ContentType = *raw.ContentType
 	}
 	return h, nil
-}
-
-// foldsTo reports whether name equals one of names when case is ignored but
-// not exactly. It folds as encoding/json matches names, Unicode included, so
-// that "\u017fub" (a long s) counts as a spelling of sub.
-func foldsTo(name string, names []string) bool {
-	for _, n := range names {
-		if n != name && strings.EqualFold(n, name) {
-			return true
-		}
-	}
-	return false
 }

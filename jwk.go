@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -15,6 +16,9 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+
+	"github.com/jwtpair/jwt/internal/base64url"
+	"github.com/jwtpair/jwt/internal/strictjson"
 )
 
 // Bounds on the JSON that ParseJWK and ParseJWKSet read. A private RSA key
@@ -108,7 +112,7 @@ func ParseJWK(data []byte) (*JWK, error) {
 // a set fetched from the network must not be able to make anyone spend.
 func parseJWK(data []byte, publicOnly bool) (*JWK, error) {
 	folded := false
-	if !checkJSON(data, func(name string) { folded = folded || foldsTo(name, jwkNames[:]) }) {
+	if !strictjson.Check(data, func(name string) { folded = folded || strictjson.FoldsTo(name, jwkNames[:]) }) {
 		return nil, fmt.Errorf("%w: JWK is not a strict JSON object", ErrInvalidKey)
 	}
 	if folded {
@@ -227,7 +231,7 @@ func (r *jwkReader) bytes(name string, required bool) []byte {
 		}
 		return nil
 	}
-	if !isBase64URL(s) {
+	if !base64url.Valid(s) {
 		r.fail(ErrInvalidKey, "JWK member "+name+" is not base64url")
 		return nil
 	}
@@ -909,7 +913,7 @@ func parseJWKSet(data []byte, publicOnly bool) (*JWKSet, error) {
 		return nil, fmt.Errorf("%w: JWK Set larger than %d bytes", ErrInvalidKey, MaxJWKSetSize)
 	}
 	folded := false
-	if !checkJSON(data, func(name string) { folded = folded || foldsTo(name, []string{"keys"}) }) || folded {
+	if !strictjson.Check(data, func(name string) { folded = folded || strictjson.FoldsTo(name, []string{"keys"}) }) || folded {
 		return nil, fmt.Errorf("%w: JWK Set is not a strict JSON object", ErrInvalidKey)
 	}
 	var m map[string]json.RawMessage
@@ -1058,7 +1062,8 @@ func NewKeySet(verifiers ...Verifier) (*KeySet, error) {
 // VerifierFor returns the verifier whose key ID is exactly kid. A token
 // without kid (kid == "") gets the set's key only when the set holds
 // exactly one. Any other kid gives an error wrapping [ErrUnknownKey].
-func (s *KeySet) VerifierFor(kid string) (Verifier, error) {
+func (s *KeySet) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	kid := h.KeyID
 	if kid == "" && s.single != nil {
 		return s.single, nil
 	}

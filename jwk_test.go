@@ -1,6 +1,7 @@
 package jwt_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -184,7 +185,7 @@ func TestParseJWKSetRFC7517(t *testing.T) {
 		ks, err := sets[name].KeySet()
 		require.NoError(t, err)
 		assert.Equal(t, 1, ks.Len())
-		v, err := ks.VerifierFor("2011-04-29")
+		v, err := ks.VerifierFor(context.Background(), jwt.Header{KeyID: "2011-04-29"})
 		require.NoError(t, err)
 		assert.Equal(t, jwt.RS256, v.Algorithm())
 	}
@@ -664,10 +665,10 @@ func TestPublicJWKNeverPublishesHMACSecret(t *testing.T) {
 // kmsVerifier is a Verifier of another package's making.
 type kmsVerifier struct{ kid string }
 
-func (kmsVerifier) Algorithm() jwt.Algorithm                   { return jwt.EdDSA }
-func (kmsVerifier) Verify(_, _ []byte) error                   { return jwt.ErrSignature }
-func (k kmsVerifier) KeyID() string                            { return k.kid }
-func (k kmsVerifier) VerifierFor(string) (jwt.Verifier, error) { return k, nil }
+func (kmsVerifier) Algorithm() jwt.Algorithm                                        { return jwt.EdDSA }
+func (kmsVerifier) Verify(_, _ []byte) error                                        { return jwt.ErrSignature }
+func (k kmsVerifier) KeyID() string                                                 { return k.kid }
+func (k kmsVerifier) VerifierFor(context.Context, jwt.Header) (jwt.Verifier, error) { return k, nil }
 
 func TestParseJWKSetRefuses(t *testing.T) {
 	oct := string(rfcKeyNamed(t, "rfc7520.json", "RFC 7520 3.5").JWK)
@@ -784,7 +785,7 @@ func TestKeySetChoosesByKID(t *testing.T) {
 	noKID, err := jwt.Sign(ss[2], claims)
 	require.NoError(t, err)
 	require.ErrorIs(t, jwt.Expect{Now: at(now)}.Verify(noKID, ks, nil), jwt.ErrUnknownKey)
-	_, err = ks.VerifierFor("")
+	_, err = ks.VerifierFor(context.Background(), jwt.Header{KeyID: ""})
 	require.ErrorIs(t, err, jwt.ErrUnknownKey)
 
 	// A set of one key takes a token without kid.
@@ -798,7 +799,7 @@ func TestKeySetChoosesByKID(t *testing.T) {
 	single, err := jwt.NewKeySet(ss[2].Public())
 	require.NoError(t, err)
 	require.NoError(t, jwt.Expect{Now: at(now)}.Verify(noKID, single, nil))
-	v, err := one.VerifierFor("")
+	v, err := one.VerifierFor(context.Background(), jwt.Header{KeyID: ""})
 	require.NoError(t, err)
 	assert.Same(t, ss[0], v)
 }
@@ -868,7 +869,7 @@ func TestNewKeySetRefuses(t *testing.T) {
 func TestKeySetForeignVerifier(t *testing.T) {
 	ks, err := jwt.NewKeySet(kmsVerifier{kid: "kms"}, edSigners(t, "a")[0])
 	require.NoError(t, err)
-	v, err := ks.VerifierFor("kms")
+	v, err := ks.VerifierFor(context.Background(), jwt.Header{KeyID: "kms"})
 	require.NoError(t, err)
 	assert.Equal(t, kmsVerifier{kid: "kms"}, v)
 }

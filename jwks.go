@@ -469,9 +469,9 @@ func (r *RemoteKeySet) usable(now time.Time) *remoteState {
 // refused with [ErrUnknownKey]. When there is no usable set, it tries to
 // fetch one in the same way, and returns an error wrapping
 // [ErrKeySetUnavailable] when that fails.
-func (r *RemoteKeySet) VerifierFor(kid string) (Verifier, error) {
+func (r *RemoteKeySet) VerifierFor(ctx context.Context, h Header) (Verifier, error) {
 	if st := r.usable(r.now()); st != nil {
-		v, err := st.keys.VerifierFor(kid)
+		v, err := st.keys.VerifierFor(ctx, h)
 		if !errors.Is(err, ErrUnknownKey) {
 			return v, err
 		}
@@ -484,7 +484,7 @@ func (r *RemoteKeySet) VerifierFor(kid string) (Verifier, error) {
 		}
 		return nil, fmt.Errorf("%w: %w", ErrKeySetUnavailable, err)
 	}
-	return st.keys.VerifierFor(kid)
+	return st.keys.VerifierFor(ctx, h)
 }
 
 // matchHeader is the fast path of Verify: the key whose tokens have

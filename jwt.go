@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -14,6 +15,9 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unsafe"
+
+	"github.com/jwtpair/jwt/internal/base64url"
+	"github.com/jwtpair/jwt/internal/strictjson"
 )
 
 // Algorithm is a JWS algorithm name as registered by RFC 7518 §3.1 and
@@ -46,7 +50,10 @@ func Algorithms() []Algorithm {
 // the encoded payload) with one key and one algorithm. The keys of this
 // package are Signers; a key held in a KMS or an HSM becomes one with a type
 // of a dozen lines. A Signer that also has a method KeyID() string has its
-// key ID written into the header of the tokens it signs.
+// key ID written into the header of the tokens it signs. A Signer whose key
+// changes over time, such as a key ring, also has a method Current()
+// Signer that returns the key that signs now: [Sign] takes one such
+// snapshot per token, so its header and its signature come from one key.
 type Signer interface {
 	// Algorithm returns the algorithm Sign uses.
 	Algorithm() Algorithm
@@ -68,12 +75,15 @@ type Verifier interface {
 
 // Keys is where Verify finds the key for a token. Every key of this package
 // is Keys for itself; a [KeySet] chooses among several by kid. Whatever Keys
-// returns, the token's alg must equal the returned Verifier's algorithm.
+// returns, the token's alg must equal the returned Verifier's algorithm:
+// the header may help choose among keys, but never makes a key verify an
+// algorithm it was not made for.
 type Keys interface {
-	// VerifierFor returns the verifier for a token whose header carries
-	// the key ID kid, or "" when it has none. It returns an error wrapping
-	// ErrUnknownKey when it has no key for kid.
-	VerifierFor(kid string) (Verifier, error)
+	// VerifierFor returns the verifier for a token with the header h,
+	// decoded strictly but not yet verified. It returns an error wrapping
+	// ErrUnknownKey when it has no key for the token. Keys that may fetch
+	// (a remote key set) stop waiting when ctx is done.
+	VerifierFor(ctx context.Context, h Header) (Verifier, error)
 }
 
 // SingleKey returns Keys that give v for every token whatever its kid: the
@@ -82,7 +92,7 @@ func SingleKey(v Verifier) Keys { return singleKey{v} }
 
 type singleKey struct{ v Verifier }
 
-func (k singleKey) VerifierFor(string) (Verifier, error) { return k.v, nil }
+func (k singleKey) VerifierFor(context.Context, Header) (Verifier, error) { return k.v, nil }
 
 // keyMeta is what the keys of this package share: the algorithm, the key ID
 // and the header that Sign writes for the key, encoded once. Verify
@@ -143,6 +153,7 @@ func Sign(s Signer, claims any) (string, error) {
 // empty or the signer's algorithm; empty KeyID means the signer's key ID;
 // empty Type means "JWT".
 func SignHeader(s Signer, h Header, claims any) (string, error) {
+	s = current(s)
 	enc, err := encodeHeaderFor(s, h)
 	if err != nil {
 		return "", err
@@ -167,14 +178,25 @@ func SignHeader(s Signer, h Header, claims any) (string, error) {
 // refused with [ErrMalformed]. Nothing in payload is checked for meaning:
 // an exp that is a string is signed, and Verify will refuse the token.
 func SignRaw(s Signer, h Header, payload []byte) (string, error) {
+	s = current(s)
 	enc, err := encodeHeaderFor(s, h)
 	if err != nil {
 		return "", err
 	}
-	if !checkJSON(payload, nil) {
+	if !strictjson.Check(payload, nil) {
 		return "", fmt.Errorf("%w: payload is not a strict JSON object", ErrMalformed)
 	}
 	return sign(s, enc, payload)
+}
+
+// current returns the Signer that signs now: s itself or, for a Signer
+// whose key changes over time, the one its Current method returns, so that
+// a single key writes both the header and the signature of a token.
+func current(s Signer) Signer {
+	if r, ok := s.(interface{ Current() Signer }); ok {
+		return r.Current()
+	}
+	return s
 }
 
 // encodeHeaderFor returns the encoded header SignHeader writes for s and h:
@@ -224,7 +246,7 @@ func sign(s Signer, enc string, payload []byte) (string, error) {
 // decodes the payload into dst.
 func Verify(token string, keys Keys, dst any) error {
 	var e Expect
-	return e.Verify(token, keys, dst)
+	return e.VerifyContext(context.Background(), token, keys, dst)
 }
 
 // Verify checks token with keys and the policy e and, only if every check
@@ -248,11 +270,20 @@ func Verify(token string, keys Keys, dst any) error {
 // a successful Verify, dst holds exactly those: a variable reused across
 // tokens never keeps a claim of an earlier one. On any error dst is left
 // zero, so the claims of a refused token are never returned.
+//
+// Verify looks keys up with context.Background; use VerifyContext when keys
+// may fetch, as a remote key set does.
 func (e Expect) Verify(token string, keys Keys, dst any) error {
+	return e.VerifyContext(context.Background(), token, keys, dst)
+}
+
+// VerifyContext is Verify with a context for the key lookup: keys that
+// fetch (a remote key set) stop waiting when ctx is done.
+func (e Expect) VerifyContext(ctx context.Context, token string, keys Keys, dst any) error {
 	if err := reset(dst); err != nil {
 		return err
 	}
-	err := e.verify(token, keys, dst)
+	err := e.verify(ctx, token, keys, dst)
 	if err != nil {
 		reset(dst)
 	}
@@ -285,8 +316,8 @@ func reset(dst any) error {
 	return fmt.Errorf("%w, not %T", ErrDestination, dst)
 }
 
-func (e *Expect) verify(token string, keys Keys, dst any) error {
-	payload, typ, err := e.verifyPayload(token, keys)
+func (e *Expect) verify(ctx context.Context, token string, keys Keys, dst any) error {
+	payload, typ, err := e.verifyPayload(ctx, token, keys)
 	if err != nil {
 		return err
 	}
@@ -295,7 +326,7 @@ func (e *Expect) verify(token string, keys Keys, dst any) error {
 
 // verifyPayload is verify up to the claims: it returns the decoded
 // payload, not yet checked as JSON, and the header's typ.
-func (e *Expect) verifyPayload(token string, keys Keys) (payload, typ string, err error) {
+func (e *Expect) verifyPayload(ctx context.Context, token string, keys Keys) (payload, typ string, err error) {
 	d1, d2, err := e.split(token)
 	if err != nil {
 		return "", "", err
@@ -305,7 +336,7 @@ func (e *Expect) verifyPayload(token string, keys Keys) (payload, typ string, er
 			return payload, k.hdr.Type, err
 		}
 	}
-	return verifyGeneral(token, d1, d2, keys)
+	return verifyGeneral(ctx, token, d1, d2, keys)
 }
 
 // split checks the size of token and that it has three non-empty parts,
@@ -349,23 +380,23 @@ var errNotThreeParts = fmt.Errorf("%w: not three non-empty parts", ErrMalformed)
 // signature are decoded while their alphabet is checked, into one buffer;
 // their other decoding errors are reported where the checks' order puts
 // them.
-func verifyGeneral(token string, d1, d2 int, keys Keys) (payload, typ string, err error) {
+func verifyGeneral(ctx context.Context, token string, d1, d2 int, keys Keys) (payload, typ string, err error) {
 	if noFastPaths.Load() {
-		return verifyReference(token, d1, d2, keys)
+		return verifyReference(ctx, token, d1, d2, keys)
 	}
-	if !isBase64URL(token[:d1]) {
+	if !base64url.Valid(token[:d1]) {
 		return "", "", errNotBase64URL
 	}
 	penc, senc := token[d1+1:d2], token[d2+1:]
 	sigMax := len(senc) * 6 / 8
 	buf := make([]byte, sigMax+len(penc)*6/8)
 	sig, pay := buf[:sigMax], buf[sigMax:]
-	pn, palpha, pstrict := decodeB64URL(pay, penc)
-	sn, salpha, sstrict := decodeB64URL(sig, senc)
+	pn, palpha, pstrict := base64url.Decode(pay, penc)
+	sn, salpha, sstrict := base64url.Decode(sig, senc)
 	if !palpha || !salpha {
 		return "", "", errNotBase64URL
 	}
-	v, hdr, err := verifierFor(token[:d1], keys)
+	v, hdr, err := verifierFor(ctx, token[:d1], keys)
 	if err != nil {
 		return "", "", err
 	}
@@ -392,11 +423,11 @@ func verifyGeneral(token string, d1, d2 int, keys Keys) (payload, typ string, er
 
 // verifyReference is verifyGeneral as it was written first, three scans
 // and encoding/base64; tests compare the fast paths with it.
-func verifyReference(token string, d1, d2 int, keys Keys) (payload, typ string, err error) {
-	if !isBase64URL(token[:d1]) || !isBase64URL(token[d1+1:d2]) || !isBase64URL(token[d2+1:]) {
+func verifyReference(ctx context.Context, token string, d1, d2 int, keys Keys) (payload, typ string, err error) {
+	if !base64url.Valid(token[:d1]) || !base64url.Valid(token[d1+1:d2]) || !base64url.Valid(token[d2+1:]) {
 		return "", "", errNotBase64URL
 	}
-	v, hdr, err := verifierFor(token[:d1], keys)
+	v, hdr, err := verifierFor(ctx, token[:d1], keys)
 	if err != nil {
 		return "", "", err
 	}
@@ -442,9 +473,9 @@ func verifyHMAC(token string, d1, d2 int, k *HMAC) (payload string, handled bool
 	if len(penc) > maxFastPayload || len(senc)*6/8 > len(hmacState{}.sig) {
 		return "", false, nil
 	}
-	n, palpha, pstrict := decodeB64URL(buf[:], penc)
+	n, palpha, pstrict := base64url.Decode(buf[:], penc)
 	st := k.pool.Get().(*hmacState)
-	m, salpha, sstrict := decodeB64URL(st.sig[:], senc)
+	m, salpha, sstrict := base64url.Decode(st.sig[:], senc)
 	switch {
 	case !palpha || !salpha:
 		err = errNotBase64URL
@@ -509,7 +540,7 @@ func decodePayload(enc string) (string, error) {
 
 // verifierFor finds the verifier for a token's encoded header: by comparing
 // bytes when keys knows its headers, else by decoding the header.
-func verifierFor(enc string, keys Keys) (Verifier, *Header, error) {
+func verifierFor(ctx context.Context, enc string, keys Keys) (Verifier, *Header, error) {
 	if keys == nil {
 		return nil, nil, ErrUnknownKey
 	}
@@ -526,7 +557,7 @@ func verifierFor(enc string, keys Keys) (Verifier, *Header, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := keys.VerifierFor(h.KeyID)
+	v, err := keys.VerifierFor(ctx, h)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -538,27 +569,6 @@ func verifierFor(enc string, keys Keys) (Verifier, *Header, error) {
 	}
 	return v, &h, nil
 }
-
-// isBase64URL reports whether s holds only characters of the base64url
-// alphabet (RFC 4648 §5). encoding/base64 would skip CR and LF, and a
-// padded part is not the unpadded encoding JWS uses.
-func isBase64URL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !base64URLChars[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// base64URLChars marks the base64url alphabet: one load per character
-// instead of five ranges.
-var base64URLChars = func() (t [256]bool) {
-	for c := range 256 {
-		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-	}
-	return t
-}()
 
 // registeredClaims is implemented by every struct embedding Claims.
 type registeredClaims interface{ registered() *Claims }
@@ -615,8 +625,8 @@ func decodeClaims(payload string, dst any, e *Expect, typ string) error {
 // encoding/json.
 func decodeClaimsSlow(payload []byte, dst any, e *Expect, typ string, names []string) error {
 	folded, hasExp := false, false
-	if !checkJSON(payload, func(name string) {
-		folded = folded || foldsTo(name, claimNames[:]) || foldsTo(name, names)
+	if !strictjson.Check(payload, func(name string) {
+		folded = folded || strictjson.FoldsTo(name, claimNames[:]) || strictjson.FoldsTo(name, names)
 		hasExp = hasExp || name == "exp"
 	}) {
 		return fmt.Errorf("%w: payload is not a strict JSON object", ErrMalformed)
@@ -759,7 +769,7 @@ func DecodeUnverified(token string) (*Unverified, error) {
 		return nil, fmt.Errorf("%w: not three parts", ErrMalformed)
 	}
 	for _, p := range parts {
-		if !isBase64URL(p) {
+		if !base64url.Valid(p) {
 			return nil, fmt.Errorf("%w: not base64url", ErrMalformed)
 		}
 	}

@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -355,7 +356,8 @@ func (r *KeyRing) Sign(signingInput []byte) ([]byte, error) {
 // key, an upcoming key, or a retired key until its publication ends. Any
 // other kid, and a token without one, is refused with [ErrUnknownKey]: every
 // token the ring signs carries its key's ID.
-func (r *KeyRing) VerifierFor(kid string) (Verifier, error) {
+func (r *KeyRing) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	kid := h.KeyID
 	if kid == "" {
 		return nil, fmt.Errorf("%w: token has no kid", ErrUnknownKey)
 	}

@@ -1,6 +1,7 @@
 package jwt_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -138,9 +139,11 @@ func TestNewKeyRingRefuses(t *testing.T) {
 // signOnly hides every method of a signer but those of Signer.
 type signOnly struct{ s jwt.Signer }
 
-func (s signOnly) Algorithm() jwt.Algorithm                 { return s.s.Algorithm() }
-func (s signOnly) Sign(in []byte) ([]byte, error)           { return s.s.Sign(in) }
-func (s signOnly) VerifierFor(string) (jwt.Verifier, error) { return nil, jwt.ErrUnknownKey }
+func (s signOnly) Algorithm() jwt.Algorithm       { return s.s.Algorithm() }
+func (s signOnly) Sign(in []byte) ([]byte, error) { return s.s.Sign(in) }
+func (s signOnly) VerifierFor(context.Context, jwt.Header) (jwt.Verifier, error) {
+	return nil, jwt.ErrUnknownKey
+}
 
 func TestKeyRingRotation(t *testing.T) {
 	clk := newClock()
@@ -287,7 +290,7 @@ func TestKeyRingRemove(t *testing.T) {
 	require.NoError(t, r.Remove(kid3), "an upcoming key")
 	assert.Equal(t, []string{kid2}, publishedKIDs(t, r))
 	require.ErrorIs(t, jwt.Expect{Now: clk.Now}.Verify(old, r, nil), jwt.ErrUnknownKey)
-	_, err = r.VerifierFor(kid3)
+	_, err = r.VerifierFor(context.Background(), jwt.Header{KeyID: kid3})
 	require.ErrorIs(t, err, jwt.ErrUnknownKey)
 }
 
@@ -389,7 +392,7 @@ func TestKeyRingVerifierFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := r.VerifierFor(tt.kid)
+			v, err := r.VerifierFor(context.Background(), jwt.Header{KeyID: tt.kid})
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
 				assert.Nil(t, v)

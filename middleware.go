@@ -311,12 +311,12 @@ func (m *Middleware) verify(ctx context.Context, tok string) (any, error) {
 	var err error
 	if m.pairs != nil {
 		c = new(pairClaims)
-		err = m.pairs.parse(tok, c)
+		err = m.pairs.parse(ctx, tok, c)
 		if err == nil {
 			err = m.pairs.checkShape(c, typeAccess)
 		}
 	} else {
-		c, err = m.parse(tok)
+		c, err = m.parse(ctx, tok)
 	}
 	if err != nil {
 		return nil, err
@@ -348,9 +348,9 @@ func (m *Middleware) verify(ctx context.Context, tok string) (any, error) {
 }
 
 // parse verifies tok with Keys and Expect and checks its token type.
-func (m *Middleware) parse(tok string) (*pairClaims, error) {
+func (m *Middleware) parse(ctx context.Context, tok string) (*pairClaims, error) {
 	c := new(pairClaims)
-	if err := m.expect.Verify(tok, m.keys, c); err != nil {
+	if err := m.expect.VerifyContext(ctx, tok, m.keys, c); err != nil {
 		return nil, err
 	}
 	raw, ok := c.raw[m.typClaim]

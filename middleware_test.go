@@ -144,9 +144,9 @@ type countingKeys struct {
 	calls int
 }
 
-func (k *countingKeys) VerifierFor(kid string) (jwt.Verifier, error) {
+func (k *countingKeys) VerifierFor(ctx context.Context, h jwt.Header) (jwt.Verifier, error) {
 	k.calls++
-	return k.Keys.VerifierFor(kid)
+	return k.Keys.VerifierFor(ctx, h)
 }
 
 func TestMiddlewareOversizedAuthorizationHeader(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/jwtpair/jwt/internal/strictjson"
 )
 
 // Default lifetimes of the tokens a [Pairs] issues, as in SimpleJWT.
@@ -76,6 +78,16 @@ type PairConfig struct {
 	// expires; with zero grace it holds only the time of use.
 	ReuseGrace time.Duration
 
+	// Active, when set, is asked before every refresh whether the subject
+	// of the refresh token still belongs to an account that may get
+	// tokens. It runs after every check of the token and before the token
+	// is consumed; an error refuses the refresh and leaves the token as it
+	// was (return one wrapping ErrNoActiveAccount for an account that is
+	// gone or deactivated). Nil means every subject may refresh until its
+	// tokens expire or are revoked. Django REST framework SimpleJWT makes
+	// this check (CHECK_USER_IS_ACTIVE) since CVE-2024-22513.
+	Active func(ctx context.Context, subject string) error
+
 	// SubjectClaim names the claim that holds the subject, written as a
 	// JSON string and read from a string or a number. Empty means "sub";
 	// "user_id" gives the payloads of SimpleJWT.
@@ -114,6 +126,7 @@ type Pairs struct {
 	issuer, audience                         string
 	now                                      func() time.Time
 	rotate                                   bool
+	active                                   func(ctx context.Context, subject string) error
 
 	subClaim, typClaim, idClaim, sidClaim string
 	// capNames are the configured claims in the order of capID and the
@@ -165,6 +178,7 @@ func NewPairs(cfg PairConfig) (*Pairs, error) {
 		audience:   cfg.Audience,
 		now:        cfg.Now,
 		rotate:     cfg.Rotate,
+		active:     cfg.Active,
 		subClaim:   orDefault(cfg.SubjectClaim, "sub"),
 		typClaim:   orDefault(cfg.TokenTypeClaim, "token_type"),
 		idClaim:    orDefault(cfg.IDClaim, "jti"),
@@ -322,7 +336,7 @@ func (p *Pairs) sign(claims map[string]any, typ string, exp, now time.Time) (str
 // as it is: presenting it again is a client's mistake more likely than a
 // theft, since a thief gains nothing from a token its owner gave up.
 func (p *Pairs) Refresh(ctx context.Context, refresh string) (Pair, error) {
-	return p.refresh(ctx, refresh, nil)
+	return p.refresh(ctx, refresh, p.active)
 }
 
 // refresh is Refresh with a check of the subject, run after every check of
@@ -331,7 +345,7 @@ func (p *Pairs) Refresh(ctx context.Context, refresh string) (Pair, error) {
 func (p *Pairs) refresh(ctx context.Context, token string, check func(ctx context.Context, subject string) error) (Pair, error) {
 	c := new(pairClaims)
 	now := p.now()
-	if err := p.parse(token, c); err != nil {
+	if err := p.parse(ctx, token, c); err != nil {
 		// A refresh token expires with its session at the latest: say
 		// which of the two has ended.
 		if errors.Is(err, ErrExpired) && p.sessionTTL > 0 && c.authTime != 0 && !now.Before(c.authTime.Time().Add(p.sessionTTL)) {
@@ -506,7 +520,7 @@ func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 		return err
 	}
 	c := new(pairClaims)
-	err := p.parse(token, c)
+	err := p.parse(ctx, token, c)
 	if err == nil {
 		err = p.checkShape(c, typeAccess)
 	}
@@ -533,7 +547,7 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 		return err
 	}
 	c := new(pairClaims)
-	err := p.parse(token, c)
+	err := p.parse(ctx, token, c)
 	if err == nil {
 		err = p.checkShape(c, "")
 	}
@@ -561,7 +575,7 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 // with it are left as they are.
 func (p *Pairs) Revoke(ctx context.Context, refresh string) error {
 	c := new(pairClaims)
-	if err := p.parse(refresh, c); err != nil {
+	if err := p.parse(ctx, refresh, c); err != nil {
 		return err
 	}
 	if c.id != "" {
@@ -646,10 +660,10 @@ const (
 // of the configured claims as it passes them, without encoding/json and
 // without an allocation for c. Any payload that decoder does not take
 // goes the old way: decoded into a pairClaims through encoding/json.
-func (p *Pairs) parse(token string, c *pairClaims) error {
+func (p *Pairs) parse(ctx context.Context, token string, c *pairClaims) error {
 	// c is never passed on as an interface: that would move every
 	// pairClaims to the heap. The slow path decodes into its own.
-	payload, typ, err := p.expect.verifyPayload(token, p.keys)
+	payload, typ, err := p.expect.verifyPayload(ctx, token, p.keys)
 	if err != nil {
 		return err
 	}
@@ -818,7 +832,7 @@ func decodeInto(c *pairClaims, dst any) error {
 	payload := []byte(c.payload)
 	if names := fieldNames(dst); len(names) > 0 {
 		folded := false
-		checkJSON(payload, func(name string) { folded = folded || foldsTo(name, names) })
+		strictjson.Check(payload, func(name string) { folded = folded || strictjson.FoldsTo(name, names) })
 		if folded {
 			return fmt.Errorf("%w: payload names a claim in the wrong case", ErrMalformed)
 		}

@@ -986,3 +986,36 @@ func TestRefreshAfterSessionLifetimeIsSessionExpired(t *testing.T) {
 	_, err = e.p.Refresh(t.Context(), pair.Refresh)
 	require.ErrorIs(t, err, jwt.ErrSessionExpired)
 }
+
+// TestRefreshRefusedForInactiveAccount stops a deactivated account from
+// refreshing through the Go API (SimpleJWT's CHECK_USER_IS_ACTIVE,
+// CVE-2024-22513): Active is asked after the token's checks and before it
+// is consumed, so a refusal leaves the token usable once the account is
+// active again.
+func TestRefreshRefusedForInactiveAccount(t *testing.T) {
+	active := map[string]bool{"42": true}
+	var asked []string
+	e := newPairEnv(t, func(c *jwt.PairConfig) {
+		c.Rotate = true
+		c.Active = func(_ context.Context, sub string) error {
+			asked = append(asked, sub)
+			if !active[sub] {
+				return jwt.ErrNoActiveAccount
+			}
+			return nil
+		}
+	})
+	pair := e.issue(t)
+	active["42"] = false
+	_, err := e.p.Refresh(t.Context(), pair.Refresh)
+	require.ErrorIs(t, err, jwt.ErrNoActiveAccount)
+	active["42"] = true
+	_, err = e.p.Refresh(t.Context(), pair.Refresh)
+	require.NoError(t, err, "a refused refresh did not consume the token")
+	assert.Equal(t, []string{"42", "42"}, asked)
+
+	// A forged token never reaches the hook.
+	_, err = e.p.Refresh(t.Context(), pair.Refresh[:len(pair.Refresh)-2]+"AA")
+	require.ErrorIs(t, err, jwt.ErrSignature)
+	assert.Len(t, asked, 2)
+}

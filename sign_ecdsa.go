@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -82,8 +83,10 @@ func (v *ECDSAVerifier) Verify(signingInput, signature []byte) error {
 	return nil
 }
 
-// VerifierFor returns v, unless v has a key ID and kid names another.
-func (v *ECDSAVerifier) VerifierFor(kid string) (Verifier, error) { return v.verifierFor(v, kid) }
+// VerifierFor returns v, unless v has a key ID and the token names another.
+func (v *ECDSAVerifier) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	return v.verifierFor(v, h.KeyID)
+}
 
 func (v *ECDSAVerifier) matchHeader(enc string) (Verifier, *Header) { return v.match(v, enc) }
 
@@ -139,7 +142,9 @@ func (s *ECDSASigner) Sign(signingInput []byte) ([]byte, error) {
 	return sig, nil
 }
 
-// VerifierFor returns s, unless s has a key ID and kid names another.
-func (s *ECDSASigner) VerifierFor(kid string) (Verifier, error) { return s.verifierFor(s, kid) }
+// VerifierFor returns s, unless s has a key ID and the token names another.
+func (s *ECDSASigner) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	return s.verifierFor(s, h.KeyID)
+}
 
 func (s *ECDSASigner) matchHeader(enc string) (Verifier, *Header) { return s.match(s, enc) }

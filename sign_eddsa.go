@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"fmt"
 )
@@ -40,8 +41,10 @@ func (v *EdDSAVerifier) Verify(signingInput, signature []byte) error {
 	return nil
 }
 
-// VerifierFor returns v, unless v has a key ID and kid names another.
-func (v *EdDSAVerifier) VerifierFor(kid string) (Verifier, error) { return v.verifierFor(v, kid) }
+// VerifierFor returns v, unless v has a key ID and the token names another.
+func (v *EdDSAVerifier) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	return v.verifierFor(v, h.KeyID)
+}
 
 func (v *EdDSAVerifier) matchHeader(enc string) (Verifier, *Header) { return v.match(v, enc) }
 
@@ -89,7 +92,9 @@ func (s *EdDSASigner) Sign(signingInput []byte) ([]byte, error) {
 	return ed25519.Sign(s.priv, signingInput), nil
 }
 
-// VerifierFor returns s, unless s has a key ID and kid names another.
-func (s *EdDSASigner) VerifierFor(kid string) (Verifier, error) { return s.verifierFor(s, kid) }
+// VerifierFor returns s, unless s has a key ID and the token names another.
+func (s *EdDSASigner) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	return s.verifierFor(s, h.KeyID)
+}
 
 func (s *EdDSASigner) matchHeader(enc string) (Verifier, *Header) { return s.match(s, enc) }

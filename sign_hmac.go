@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"context"
 	"crypto"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,6 +11,8 @@ import (
 	"hash"
 	"strings"
 	"sync"
+
+	"github.com/jwtpair/jwt/internal/base64url"
 )
 
 // HMAC is a secret key for HS256, HS384 or HS512 (RFC 7518 §3.2). It is a
@@ -102,7 +105,7 @@ func (k *HMAC) verifyToken(token string, d2 int) (handled bool, err error) {
 		return false, nil
 	}
 	st := k.pool.Get().(*hmacState)
-	n, _, strict := decodeB64URL(st.sig[:], enc)
+	n, _, strict := base64url.Decode(st.sig[:], enc)
 	switch {
 	case !strict:
 		err = errSigNotBase64URL
@@ -161,7 +164,9 @@ func (k *HMAC) Verify(signingInput, signature []byte) error {
 	return nil
 }
 
-// VerifierFor returns k, unless k has a key ID and kid names another.
-func (k *HMAC) VerifierFor(kid string) (Verifier, error) { return k.verifierFor(k, kid) }
+// VerifierFor returns k, unless k has a key ID and the token names another.
+func (k *HMAC) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	return k.verifierFor(k, h.KeyID)
+}
 
 func (k *HMAC) matchHeader(enc string) (Verifier, *Header) { return k.match(k, enc) }

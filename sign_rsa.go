@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -138,8 +139,10 @@ func (v *RSAVerifier) Verify(signingInput, signature []byte) error {
 	return nil
 }
 
-// VerifierFor returns v, unless v has a key ID and kid names another.
-func (v *RSAVerifier) VerifierFor(kid string) (Verifier, error) { return v.verifierFor(v, kid) }
+// VerifierFor returns v, unless v has a key ID and the token names another.
+func (v *RSAVerifier) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	return v.verifierFor(v, h.KeyID)
+}
 
 func (v *RSAVerifier) matchHeader(enc string) (Verifier, *Header) { return v.match(v, enc) }
 
@@ -194,7 +197,9 @@ func (s *RSASigner) Sign(signingInput []byte) ([]byte, error) {
 	return rsa.SignPKCS1v15(nil, s.priv, s.hash, digest)
 }
 
-// VerifierFor returns s, unless s has a key ID and kid names another.
-func (s *RSASigner) VerifierFor(kid string) (Verifier, error) { return s.verifierFor(s, kid) }
+// VerifierFor returns s, unless s has a key ID and the token names another.
+func (s *RSASigner) VerifierFor(_ context.Context, h Header) (Verifier, error) {
+	return s.verifierFor(s, h.KeyID)
+}
 
 func (s *RSASigner) matchHeader(enc string) (Verifier, *Header) { return s.match(s, enc) }

@@ -2,6 +2,7 @@ package keyfile_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,7 +191,7 @@ func TestKeys(t *testing.T) {
 
 	own := kmsVerifier{v}
 	k := keyfile.Keys(own)
-	got, err := k.VerifierFor("any")
+	got, err := k.VerifierFor(context.Background(), jwt.Header{KeyID: "any"})
 	require.NoError(t, err)
 	assert.Equal(t, own, got)
 }

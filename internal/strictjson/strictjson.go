@@ -1,15 +1,20 @@
-package jwt
+// Package strictjson checks that a header, a payload or a JWK is exactly
+// one JSON object that every JSON parser reads the same way: valid UTF-8,
+// no duplicate member names, no lone surrogates, nothing after it. It
+// depends on the standard library only.
+package strictjson
 
 import (
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
 
-// maxDepth bounds the nesting of arrays and objects in a header or payload,
-// so that no input can make checkJSON recurse without limit.
-const maxDepth = 32
+// MaxDepth bounds the nesting of arrays and objects in a header or payload,
+// so that no input can make Check recurse without limit.
+const MaxDepth = 32
 
-// checkJSON reports whether data is exactly one JSON object (RFC 8259), with
+// Check reports whether data is exactly one JSON object (RFC 8259), with
 // white space around it and nothing else, in valid UTF-8, with no escape that
 // encodes a lone surrogate and no object anywhere in it that names a member
 // twice. Names are compared after unescaping, so {"a":1,"\u0061":2} is
@@ -18,8 +23,8 @@ const maxDepth = 32
 //
 // encoding/json accepts all of these (it keeps the last duplicate and
 // replaces bad UTF-8), which lets two parsers of one token disagree about its
-// claims; Verify calls checkJSON before encoding/json sees a byte.
-func checkJSON(data []byte, top func(name string)) bool {
+// claims; a verifier calls Check before encoding/json sees a byte.
+func Check(data []byte, top func(name string)) bool {
 	s := scanner{data: data}
 	s.space()
 	if s.pos >= len(s.data) || s.data[s.pos] != '{' {
@@ -76,7 +81,7 @@ func (s *scanner) literal(lit string) bool {
 }
 
 func (s *scanner) object(depth int, top func(string)) bool {
-	if depth > maxDepth {
+	if depth > MaxDepth {
 		return false
 	}
 	s.pos++ // '{'
@@ -146,7 +151,7 @@ func (s *scanner) object(depth int, top func(string)) bool {
 }
 
 func (s *scanner) array(depth int) bool {
-	if depth > maxDepth {
+	if depth > MaxDepth {
 		return false
 	}
 	s.pos++ // '['
@@ -332,4 +337,16 @@ func (s *scanner) digits() bool {
 		s.pos++
 	}
 	return s.pos > start
+}
+
+// FoldsTo reports whether name equals one of names when case is ignored but
+// not exactly. It folds as encoding/json matches names, Unicode included, so
+// that "\u017fub" (a long s) counts as a spelling of sub.
+func FoldsTo(name string, names []string) bool {
+	for _, n := range names {
+		if n != name && strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }
