@@ -184,7 +184,8 @@ type Expect struct {
 
 	// Leeway widens the time checks to allow for clock skew between the
 	// issuer and the verifier: a token is expired once the time is at or
-	// after exp + Leeway. Zero: no leeway. Negative values count as zero.
+	// after exp + Leeway. Zero: no leeway. A negative Leeway is refused
+	// with [ErrConfig].
 	Leeway time.Duration
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
@@ -192,7 +193,7 @@ type Expect struct {
 	// (false) exp is required, since a token without it is valid forever.
 	AllowMissingExpiry bool
 	// MaxLength is the longest token accepted, in bytes. Zero means
-	// DefaultMaxLength.
+	// DefaultMaxLength; a negative MaxLength is refused with [ErrConfig].
 	MaxLength int
 }
 
@@ -200,6 +201,14 @@ type Expect struct {
 // Expect.MaxLength says otherwise: 8 KiB, more than any header can carry
 // through common proxies.
 const DefaultMaxLength = 8 << 10
+
+// valid reports a policy that cannot be applied.
+func (e *Expect) valid() error {
+	if e.Leeway < 0 || e.MaxLength < 0 {
+		return fmt.Errorf("%w: negative Expect.Leeway or Expect.MaxLength", ErrConfig)
+	}
+	return nil
+}
 
 // check applies the policy to the registered claims c of a token whose
 // header typ is typ.
@@ -213,7 +222,7 @@ func (e *Expect) check(c *Claims, typ string) error {
 	// The times are compared as whole seconds and nanoseconds, exactly as
 	// time.Time compares them, without building a time.Time per claim.
 	now := instant{t.Unix(), int64(t.Nanosecond())}
-	leeway := max(e.Leeway, 0)
+	leeway := e.Leeway
 	if c.Expiry == 0 {
 		if !e.AllowMissingExpiry {
 			return ErrMissingExpiry

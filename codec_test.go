@@ -427,9 +427,9 @@ var pairSeeds = []string{
 // codecPairConfigs are the pair managers FuzzClaimsCodec compares: the
 // default claim names, and every name configured.
 var codecPairConfigs = []jwt.PairConfig{
-	{Signer: codecKey, Now: at(time.Unix(1700000000, 0))},
-	{Signer: codecKey, Now: at(time.Unix(1700000000, 0)), SubjectClaim: "user_id", IDClaim: "uid", TokenTypeClaim: "typ2", SessionClaim: "session", SessionTTL: time.Hour},
-	{Signer: codecEdKey, Now: at(time.Unix(1700000000, 0))},
+	{Signer: codecKey, Expect: jwt.Expect{Now: at(time.Unix(1700000000, 0))}},
+	{Signer: codecKey, Expect: jwt.Expect{Now: at(time.Unix(1700000000, 0))}, SubjectClaim: "user_id", IDClaim: "uid", TokenTypeClaim: "typ2", SessionClaim: "session", SessionTTL: time.Hour},
+	{Signer: codecEdKey, Expect: jwt.Expect{Now: at(time.Unix(1700000000, 0))}},
 }
 
 // samePairs checks that the pair manager gives tok the same results, with

@@ -566,7 +566,7 @@ func TestEndpointsRefresh(t *testing.T) {
 	t.Run("store failure", func(t *testing.T) {
 		e := newEndpointEnv(t, nil, nil)
 		pair := e.login(t)
-		p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, Now: e.clock.Now, SubjectClaim: "user_id", Store: &failingStore{Store: e.store, fail: "Revoked"}})
+		p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, SubjectClaim: "user_id", Store: &failingStore{Store: e.store, fail: "Revoked"}, Expect: jwt.Expect{Now: e.clock.Now}})
 		require.NoError(t, err)
 		h, err := jwt.NewEndpoints(jwt.EndpointConfig{Pairs: p, Authenticator: e.auth})
 		require.NoError(t, err)

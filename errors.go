@@ -148,9 +148,10 @@ var (
 	// belongs to an active account.
 	ErrNoActiveAccount = errors.New("jwt: no active account")
 
-	// ErrConfig is returned by [NewPairs] and [NewEndpoints] for a
-	// configuration that cannot work, such as a missing signer or a
-	// negative lifetime.
+	// ErrConfig is returned for a configuration that cannot work, such as
+	// a missing signer or a negative duration: by the constructors of
+	// this package and of its companion packages, and by Verify for an
+	// Expect with a negative Leeway or MaxLength.
 	ErrConfig = errors.New("jwt: invalid configuration")
 )
 

@@ -14,7 +14,7 @@ func ExampleMiddleware() {
 	if err != nil {
 		panic(err)
 	}
-	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, SubjectClaim: "user_id", Now: exampleClock})
+	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, SubjectClaim: "user_id", Expect: jwt.Expect{Now: exampleClock}})
 	if err != nil {
 		panic(err)
 	}

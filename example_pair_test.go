@@ -24,7 +24,7 @@ func ExampleNewPairs() {
 	pairs, err := jwt.NewPairs(jwt.PairConfig{
 		Signer:       key,
 		SubjectClaim: "user_id", // payloads as SimpleJWT writes them
-		Now:          exampleClock,
+		Expect:       jwt.Expect{Now: exampleClock},
 	})
 	if err != nil {
 		panic(err)
@@ -58,7 +58,7 @@ func ExamplePairs_Refresh() {
 	if err != nil {
 		panic(err)
 	}
-	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, Rotate: true, Now: exampleClock})
+	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, Rotate: true, Expect: jwt.Expect{Now: exampleClock}})
 	if err != nil {
 		panic(err)
 	}

@@ -86,14 +86,6 @@ type Keys interface {
 	VerifierFor(ctx context.Context, h Header) (Verifier, error)
 }
 
-// SingleKey returns Keys that give v for every token whatever its kid: the
-// way to verify with a Verifier of your own, such as one backed by a KMS.
-func SingleKey(v Verifier) Keys { return singleKey{v} }
-
-type singleKey struct{ v Verifier }
-
-func (k singleKey) VerifierFor(context.Context, Header) (Verifier, error) { return k.v, nil }
-
 // keyMeta is what the keys of this package share: the algorithm, the key ID
 // and the header that Sign writes for the key, encoded once. Verify
 // compares a token's header with that encoding as bytes and skips the JSON
@@ -281,6 +273,9 @@ func (e Expect) Verify(token string, keys Keys, dst any) error {
 // fetch (a remote key set) stop waiting when ctx is done.
 func (e Expect) VerifyContext(ctx context.Context, token string, keys Keys, dst any) error {
 	if err := reset(dst); err != nil {
+		return err
+	}
+	if err := e.valid(); err != nil {
 		return err
 	}
 	err := e.verify(ctx, token, keys, dst)

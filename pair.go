@@ -46,22 +46,18 @@ type PairConfig struct {
 	// refused with ErrSessionExpired. Zero means no absolute limit.
 	SessionTTL time.Duration
 
-	// Issuer, when not empty, is written as iss into every token and
-	// required of every token presented. Empty: no iss is written or
-	// checked.
-	Issuer string
-	// Audience, when not empty, is written as aud into every token and
-	// required of every token presented. Empty: no aud is written or
-	// checked.
-	Audience string
-	// Leeway widens the time checks for clock skew between services, as
-	// Expect.Leeway does. Zero means none.
-	Leeway time.Duration
-	// Now returns the current time. Nil means time.Now.
-	Now func() time.Time
+	// Expect is the policy the tokens presented back are verified with, as
+	// [Expect.Verify] applies it: its Issuer and Audience, when set, are
+	// also written as iss and aud into every token; its Leeway, Now and
+	// MaxLength apply as there, and Now is the clock of the whole manager.
+	// Its Subject and Type must be empty, and AllowMissingExpiry false:
+	// the manager checks exp itself, after the Store. The zero value
+	// writes and checks no iss or aud, allows no leeway and uses time.Now.
+	Expect Expect
 
 	// Store records used and revoked refresh tokens and revoked sessions.
-	// Nil means a new MemoryStore that uses Now, which suits one process;
+	// Nil means a new MemoryStore that uses Expect.Now, which suits one
+	// process;
 	// services with several instances need a shared Store.
 	Store Store
 	// Rotate makes every refresh return a new refresh token too, and
@@ -163,8 +159,14 @@ func NewPairs(cfg PairConfig) (*Pairs, error) {
 		}
 		keys = k
 	}
-	if cfg.AccessTTL < 0 || cfg.RefreshTTL < 0 || cfg.SessionTTL < 0 || cfg.ReuseGrace < 0 || cfg.Leeway < 0 {
+	if cfg.AccessTTL < 0 || cfg.RefreshTTL < 0 || cfg.SessionTTL < 0 || cfg.ReuseGrace < 0 {
 		return nil, fmt.Errorf("%w: negative duration", ErrConfig)
+	}
+	if err := cfg.Expect.valid(); err != nil {
+		return nil, err
+	}
+	if cfg.Expect.Subject != "" || cfg.Expect.Type != "" || cfg.Expect.AllowMissingExpiry {
+		return nil, fmt.Errorf("%w: Expect.Subject, Expect.Type and Expect.AllowMissingExpiry cannot be set for a Pairs", ErrConfig)
 	}
 	p := &Pairs{
 		signer:     cfg.Signer,
@@ -174,9 +176,9 @@ func NewPairs(cfg PairConfig) (*Pairs, error) {
 		refreshTTL: orDefault(cfg.RefreshTTL, DefaultRefreshTTL),
 		sessionTTL: cfg.SessionTTL,
 		grace:      cfg.ReuseGrace,
-		issuer:     cfg.Issuer,
-		audience:   cfg.Audience,
-		now:        cfg.Now,
+		issuer:     cfg.Expect.Issuer,
+		audience:   cfg.Expect.Audience,
+		now:        cfg.Expect.Now,
 		rotate:     cfg.Rotate,
 		active:     cfg.Active,
 		subClaim:   orDefault(cfg.SubjectClaim, "sub"),
@@ -189,15 +191,10 @@ func NewPairs(cfg PairConfig) (*Pairs, error) {
 	}
 	p.capNames = [...]string{capID: p.idClaim, capSID: p.sidClaim, capSub: p.subClaim, capTyp: p.typClaim, capAuthTime: AuthTimeClaim}
 	if p.store == nil {
-		p.store = &MemoryStore{Now: cfg.Now}
+		p.store = &MemoryStore{Now: cfg.Expect.Now}
 	}
-	p.expect = Expect{
-		Issuer:             cfg.Issuer,
-		Audience:           cfg.Audience,
-		Leeway:             cfg.Leeway,
-		Now:                cfg.Now,
-		AllowMissingExpiry: true, // checked after the blacklist, as SimpleJWT orders it
-	}
+	p.expect = cfg.Expect
+	p.expect.AllowMissingExpiry = true // checked after the blacklist, as SimpleJWT orders it
 	// The configurable names must differ from each other and from the
 	// claims written with fixed names; sub may hold the subject and jti
 	// the id.
@@ -307,8 +304,8 @@ func (p *Pairs) sign(claims map[string]any, typ string, exp, now time.Time) (str
 	claims["iat"] = now.Unix()
 	claims[p.idClaim] = newID()
 	tok, err := Sign(p.signer, claims)
-	if err == nil && len(tok) > DefaultMaxLength {
-		return "", fmt.Errorf("%w: the %s token would be %d bytes, more than the %d a token may have", ErrTooLarge, typ, len(tok), DefaultMaxLength)
+	if maxLen := orDefault(p.expect.MaxLength, DefaultMaxLength); err == nil && len(tok) > maxLen {
+		return "", fmt.Errorf("%w: the %s token would be %d bytes, more than the %d a token may have", ErrTooLarge, typ, len(tok), maxLen)
 	}
 	return tok, err
 }

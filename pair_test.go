@@ -38,7 +38,7 @@ func newPairEnv(t testing.TB, mod func(*jwt.PairConfig)) *pairEnv {
 	t.Helper()
 	clock := newFakeClock()
 	store := &jwt.MemoryStore{Now: clock.Now}
-	cfg := jwt.PairConfig{Signer: pairKey(t), Now: clock.Now, Store: store}
+	cfg := jwt.PairConfig{Signer: pairKey(t), Store: store, Expect: jwt.Expect{Now: clock.Now}}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -123,7 +123,7 @@ func TestNewPairsDefaults(t *testing.T) {
 func TestNewPairsDefaultStore(t *testing.T) {
 	clock := newFakeClock()
 	newPairs := func() *jwt.Pairs {
-		p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Now: clock.Now}) // Store nil
+		p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Expect: jwt.Expect{Now: clock.Now}}) // Store nil
 		require.NoError(t, err)
 		return p
 	}
@@ -162,7 +162,7 @@ func TestNewPairsConfigErrors(t *testing.T) {
 		{name: "negative refresh ttl", cfg: jwt.PairConfig{Signer: key, RefreshTTL: -1}},
 		{name: "negative session ttl", cfg: jwt.PairConfig{Signer: key, SessionTTL: -1}},
 		{name: "negative grace", cfg: jwt.PairConfig{Signer: key, ReuseGrace: -1}},
-		{name: "negative leeway", cfg: jwt.PairConfig{Signer: key, Leeway: -1}},
+		{name: "negative leeway", cfg: jwt.PairConfig{Signer: key, Expect: jwt.Expect{Leeway: -1}}},
 		{name: "type claim is exp", cfg: jwt.PairConfig{Signer: key, TokenTypeClaim: "exp"}},
 		{name: "id claim is sid", cfg: jwt.PairConfig{Signer: key, IDClaim: "sid"}},
 		{name: "session claim is auth_time", cfg: jwt.PairConfig{Signer: key, SessionClaim: "auth_time"}},
@@ -183,7 +183,7 @@ func TestNewPairsConfigErrors(t *testing.T) {
 
 func TestIssue(t *testing.T) {
 	e := newPairEnv(t, func(c *jwt.PairConfig) {
-		c.Issuer, c.Audience = "auth", "api"
+		c.Expect.Issuer, c.Expect.Audience = "auth", "api"
 		c.AccessTTL, c.RefreshTTL = time.Minute, time.Hour
 	})
 	pair, err := e.p.Issue(t.Context(), "7", map[string]any{"role": "admin", "n": 3})
@@ -289,7 +289,7 @@ func TestCustomClaimNames(t *testing.T) {
 }
 
 func TestRefreshWithoutRotation(t *testing.T) {
-	e := newPairEnv(t, func(c *jwt.PairConfig) { c.Issuer = "auth" })
+	e := newPairEnv(t, func(c *jwt.PairConfig) { c.Expect.Issuer = "auth" })
 	pair, err := e.p.Issue(t.Context(), "42", map[string]any{"role": "admin"})
 	require.NoError(t, err)
 	r := payload(t, pair.Refresh)
@@ -425,7 +425,7 @@ func TestConsumedValue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock()
 			store := &recordingStore{Store: &jwt.MemoryStore{Now: clock.Now}}
-			p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Now: clock.Now, Store: store, Rotate: true, ReuseGrace: tt.grace})
+			p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Store: store, Rotate: true, ReuseGrace: tt.grace, Expect: jwt.Expect{Now: clock.Now}})
 			require.NoError(t, err)
 			pair, err := p.Issue(t.Context(), "42", nil)
 			require.NoError(t, err)
@@ -447,7 +447,7 @@ func TestSessionTTL(t *testing.T) {
 		c.SessionTTL = 30 * time.Minute
 		c.RefreshTTL = 20 * time.Minute
 		c.AccessTTL = 5 * time.Minute
-		c.Leeway = time.Minute
+		c.Expect.Leeway = time.Minute
 	})
 	pair := e.issue(t)
 	login := e.clock.Now()
@@ -537,7 +537,7 @@ func TestCaseFoldedClaimIsRefused(t *testing.T) {
 }
 
 func TestIssuerAndAudience(t *testing.T) {
-	e := newPairEnv(t, func(c *jwt.PairConfig) { c.Issuer, c.Audience = "auth", "api" })
+	e := newPairEnv(t, func(c *jwt.PairConfig) { c.Expect.Issuer, c.Expect.Audience = "auth", "api" })
 	pair := e.issue(t)
 	tests := []struct {
 		name     string
@@ -551,7 +551,7 @@ func TestIssuerAndAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Now: e.clock.Now, Issuer: tt.issuer, Audience: tt.audience})
+			p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Expect: jwt.Expect{Now: e.clock.Now, Issuer: tt.issuer, Audience: tt.audience}})
 			require.NoError(t, err)
 			err = p.VerifyAccess(t.Context(), pair.Access, nil)
 			if tt.want == nil {
@@ -570,7 +570,7 @@ func TestIssuerAndAudience(t *testing.T) {
 }
 
 func TestLeeway(t *testing.T) {
-	e := newPairEnv(t, func(c *jwt.PairConfig) { c.Leeway = 30 * time.Second })
+	e := newPairEnv(t, func(c *jwt.PairConfig) { c.Expect.Leeway = 30 * time.Second })
 	pair := e.issue(t)
 	e.clock.Advance(5*time.Minute + 29*time.Second)
 	require.NoError(t, e.p.VerifyAccess(t.Context(), pair.Access, nil))
@@ -863,7 +863,7 @@ func TestStoreFailureFailsClosed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newPairEnv(t, func(c *jwt.PairConfig) { c.Rotate = tt.rotate })
-			p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, Now: e.clock.Now, Rotate: tt.rotate, Store: &failingStore{Store: e.store, fail: tt.fail}})
+			p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, Rotate: tt.rotate, Store: &failingStore{Store: e.store, fail: tt.fail}, Expect: jwt.Expect{Now: e.clock.Now}})
 			require.NoError(t, err)
 			pair := e.issue(t)
 			require.ErrorIs(t, tt.op(e, p, pair), errStoreDown)

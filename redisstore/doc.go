@@ -37,7 +37,7 @@
 // Each key's TTL is the time left until the entry's end, in milliseconds
 // rounded up, worked out from [Options].Now, so Redis drops entries by
 // itself and nothing needs sweeping. The pair manager keeps a token's entry
-// until the token expires (its exp plus PairConfig.Leeway), and a revoked
+// until the token expires (its exp plus PairConfig.Expect.Leeway), and a revoked
 // session until the last refresh token of the session can have expired
 // (RefreshTTL, or SessionTTL when shorter, plus twice the leeway). Revoking
 // an entry again only ever lengthens its TTL.

@@ -35,7 +35,7 @@ func newInstance(tb testing.TB, client redis.UniversalClient, prefix string) *jw
 	require.NoError(tb, err)
 	p, err := jwt.NewPairs(jwt.PairConfig{
 		Signer: key,
-		Now:    pairsNow,
+		Expect: jwt.Expect{Now: pairsNow},
 		Rotate: true,
 		Store:  redisstore.New(client, redisstore.Options{Prefix: prefix, Now: pairsNow}),
 	})

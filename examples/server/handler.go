@@ -32,7 +32,7 @@ func newHandler(cfg appConfig) (http.Handler, error) {
 		RefreshTTL:   cfg.refreshTTL,
 		Rotate:       cfg.rotate,
 		SubjectClaim: "user_id",
-		Now:          cfg.now,
+		Expect:       jwt.Expect{Now: cfg.now},
 	})
 	if err != nil {
 		return nil, err
