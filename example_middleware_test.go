@@ -23,7 +23,7 @@ func ExampleMiddleware() {
 		UserID string `json:"user_id"`
 	}
 	mw, err := jwt.NewMiddleware(jwt.MiddlewareConfig{
-		Pairs:     pairs,
+		Verifier:  pairs,
 		NewClaims: func() any { return new(userClaims) },
 	})
 	if err != nil {

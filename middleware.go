@@ -9,44 +9,12 @@ import (
 )
 
 // MiddlewareConfig configures a [Middleware]. NewMiddleware copies it, so
-// changing it afterwards has no effect. Either Pairs or Keys is required.
+// changing it afterwards has no effect. Only Verifier is required.
 type MiddlewareConfig struct {
-	// Pairs verifies the tokens as access tokens with [Pairs.VerifyAccess],
-	// with its keys, claim names and policy. When set, Keys, Expect,
-	// TokenTypeClaim, SessionClaim and AllowMissingTokenType are ignored.
-	Pairs *Pairs
-
-	// Keys verifies the tokens when Pairs is nil, for a service that only
-	// verifies tokens issued elsewhere, such as with a KeySet built from
-	// the issuer's JWK Set.
-	Keys Keys
-	// Expect is the policy the tokens are verified with when Pairs is nil.
-	// Its zero value requires exp and checks the time claims with no
-	// leeway; its MaxLength also caps the Authorization header.
-	Expect Expect
-	// TokenTypeClaim names the claim that must hold "access" when Pairs is
-	// nil, so that a refresh token is never taken for an access token.
-	// Empty means "token_type".
-	TokenTypeClaim string
-	// AllowMissingTokenType lets through, when Pairs is nil, a token that
-	// has no token type claim at all; a token whose claim holds anything
-	// but "access" is still refused. By default (false) such a token is
-	// refused. Set it only when the issuer signs nothing but access tokens
-	// with these keys, as an OpenID provider may; then consider
-	// Expect.Type "at+jwt" (RFC 9068).
-	AllowMissingTokenType bool
-	// SessionClaim names the claim that holds the session id, read when
-	// Store is set and Pairs is nil. Empty means "sid".
-	SessionClaim string
-
-	// Store, when set, is asked whether the token's session has been
-	// revoked (Store.Revoked with an empty token id), so that a logout
-	// everywhere or a detected refresh token reuse also stops the access
-	// tokens of the session at once rather than when they expire. A token
-	// without a session id is then refused, since it could never be
-	// revoked. Nil means no lookup: an access token is valid until it
-	// expires, as in SimpleJWT.
-	Store Store
+	// Verifier checks each token as an access token: a [*Pairs] for the
+	// tokens it issues, or an [*AccessTokens] for tokens another service
+	// issues. Required.
+	Verifier AccessVerifier
 
 	// Cookie, when not empty, names a cookie to take the token from when
 	// the request has no Bearer token in its Authorization header (no
@@ -55,6 +23,13 @@ type MiddlewareConfig struct {
 	// Authorization header is the only source. The query string is never
 	// a source (RFC 6750 §5.3): it ends up in logs and browser history.
 	Cookie string
+
+	// MaxTokenLength caps the token read from a request, in bytes: a
+	// longer Authorization header (less room for the scheme and white
+	// space) or cookie is refused without being read further. Zero means
+	// DefaultMaxLength; raise it together with the verifier's
+	// Expect.MaxLength.
+	MaxTokenLength int
 
 	// Optional lets a request with no credentials at all through to the
 	// next handler, with no claims in its context. A request whose
@@ -122,30 +97,27 @@ type MiddlewareConfig struct {
 //
 // A Middleware is safe for concurrent use if its Store is.
 type Middleware struct {
-	pairs      *Pairs
-	keys       Keys
-	expect     Expect
-	typClaim   string
-	sidClaim   string
-	allowNoTyp bool
-	store      Store
-	cookie     string
-	optional   bool
-	preflight  bool
-	newClaims  func() any
-	onError    func(http.ResponseWriter, *http.Request, error)
-	maxHeader  int
+	verifier  AccessVerifier
+	cookie    string
+	optional  bool
+	preflight bool
+	newClaims func() any
+	onError   func(http.ResponseWriter, *http.Request, error)
+	maxHeader int
 
 	challenge, invalidToken, invalidRequest string
 }
 
 // NewMiddleware returns the middleware configured by cfg, or an error
-// wrapping ErrConfig when neither Pairs nor Keys is set, when NewClaims
-// does not return a non-nil pointer, or when Realm holds a double quote or
-// a backslash.
+// wrapping ErrConfig when Verifier is nil, when MaxTokenLength is
+// negative, when NewClaims does not return a non-nil pointer, or when
+// Realm holds a double quote or a backslash.
 func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
-	if cfg.Pairs == nil && cfg.Keys == nil {
-		return nil, fmt.Errorf("%w: Pairs or Keys is required", ErrConfig)
+	if cfg.Verifier == nil {
+		return nil, fmt.Errorf("%w: Verifier is required", ErrConfig)
+	}
+	if cfg.MaxTokenLength < 0 {
+		return nil, fmt.Errorf("%w: negative MaxTokenLength", ErrConfig)
 	}
 	if cfg.NewClaims != nil {
 		if v := reflect.ValueOf(cfg.NewClaims()); v.Kind() != reflect.Pointer || v.IsNil() {
@@ -159,28 +131,15 @@ func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 		}
 	}
 	m := &Middleware{
-		pairs:      cfg.Pairs,
-		keys:       cfg.Keys,
-		expect:     cfg.Expect,
-		typClaim:   orDefault(cfg.TokenTypeClaim, "token_type"),
-		sidClaim:   orDefault(cfg.SessionClaim, "sid"),
-		allowNoTyp: cfg.AllowMissingTokenType,
-		store:      cfg.Store,
-		cookie:     cfg.Cookie,
-		optional:   cfg.Optional,
-		preflight:  cfg.AllowPreflight,
-		newClaims:  cfg.NewClaims,
-		onError:    cfg.ErrorHandler,
-	}
-	maxLen := DefaultMaxLength
-	if m.pairs == nil && m.expect.MaxLength > 0 {
-		maxLen = m.expect.MaxLength
-	}
-	if m.pairs != nil {
-		m.typClaim, m.sidClaim = m.pairs.typClaim, m.pairs.sidClaim
+		verifier:  cfg.Verifier,
+		cookie:    cfg.Cookie,
+		optional:  cfg.Optional,
+		preflight: cfg.AllowPreflight,
+		newClaims: cfg.NewClaims,
+		onError:   cfg.ErrorHandler,
 	}
 	// Room for the scheme and some white space around the token.
-	m.maxHeader = maxLen + 64
+	m.maxHeader = orDefault(cfg.MaxTokenLength, DefaultMaxLength) + 64
 	m.challenge = `Bearer realm="` + realm + `"`
 	m.invalidToken = m.challenge + `, error="invalid_token"`
 	m.invalidRequest = m.challenge + `, error="invalid_request"`
@@ -249,6 +208,9 @@ func (m *Middleware) token(r *http.Request) (string, error) {
 			return "", fmt.Errorf("%w: more than one token cookie", ErrMalformed)
 		}
 		if n == 1 {
+			if len(found) > m.maxHeader-64 {
+				return "", ErrTooLarge
+			}
 			return found, nil
 		}
 	}
@@ -307,65 +269,18 @@ func isASCIISpace(c byte) bool {
 // verify checks tok as an access token and returns its claims as the
 // context will hold them.
 func (m *Middleware) verify(ctx context.Context, tok string) (any, error) {
-	var c *pairClaims
-	var err error
-	if m.pairs != nil {
-		c = new(pairClaims)
-		err = m.pairs.parse(ctx, tok, c)
-		if err == nil {
-			err = m.pairs.checkShape(c, typeAccess)
-		}
-	} else {
-		c, err = m.parse(ctx, tok)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if m.store != nil {
-		if c.sid == "" {
-			return nil, fmt.Errorf("%w: no session id", ErrMissingID)
-		}
-		revoked, err := m.store.Revoked(ctx, "", c.sid)
-		if err != nil {
-			return nil, err
-		}
-		if revoked {
-			return nil, ErrRevoked
-		}
-	}
 	if m.newClaims == nil {
 		var claims map[string]any
-		if err := decodeInto(c, &claims); err != nil {
+		if err := m.verifier.VerifyAccess(ctx, tok, &claims); err != nil {
 			return nil, err
 		}
 		return claims, nil
 	}
 	claims := m.newClaims()
-	if err := decodeInto(c, claims); err != nil {
+	if err := m.verifier.VerifyAccess(ctx, tok, claims); err != nil {
 		return nil, err
 	}
 	return claims, nil
-}
-
-// parse verifies tok with Keys and Expect and checks its token type.
-func (m *Middleware) parse(ctx context.Context, tok string) (*pairClaims, error) {
-	c := new(pairClaims)
-	if err := m.expect.VerifyContext(ctx, tok, m.keys, c); err != nil {
-		return nil, err
-	}
-	raw, ok := c.raw[m.typClaim]
-	switch {
-	case !ok && !m.allowNoTyp:
-		return nil, ErrMissingTokenType
-	case ok:
-		if typ, ok := stringClaim(raw, false); !ok || typ != typeAccess {
-			return nil, ErrWrongTokenType
-		}
-	}
-	if c.sid, ok = stringClaim(c.raw[m.sidClaim], false); !ok {
-		return nil, fmt.Errorf("%w: session claim is not a string", ErrMalformed)
-	}
-	return c, nil
 }
 
 // answer is the default ErrorHandler: the answers of SimpleJWT.

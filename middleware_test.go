@@ -45,8 +45,19 @@ type mwEnv struct {
 
 func newMWEnv(t testing.TB, mod func(*jwt.MiddlewareConfig)) *mwEnv {
 	t.Helper()
-	e := &mwEnv{pairEnv: newPairEnv(t, func(c *jwt.PairConfig) { c.SubjectClaim = "user_id" })}
-	cfg := jwt.MiddlewareConfig{Pairs: e.p}
+	return newMWEnvWith(t, nil, mod)
+}
+
+// newMWEnvWith is newMWEnv with the pair manager configured by pmod too.
+func newMWEnvWith(t testing.TB, pmod func(*jwt.PairConfig), mod func(*jwt.MiddlewareConfig)) *mwEnv {
+	t.Helper()
+	e := &mwEnv{pairEnv: newPairEnv(t, func(c *jwt.PairConfig) {
+		c.SubjectClaim = "user_id"
+		if pmod != nil {
+			pmod(c)
+		}
+	})}
+	cfg := jwt.MiddlewareConfig{Verifier: e.p}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -149,9 +160,17 @@ func (k *countingKeys) VerifierFor(ctx context.Context, h jwt.Header) (jwt.Verif
 	return k.Keys.VerifierFor(ctx, h)
 }
 
+// accessTokens returns an AccessTokens of cfg.
+func accessTokens(t testing.TB, cfg jwt.AccessConfig) *jwt.AccessTokens {
+	t.Helper()
+	a, err := jwt.NewAccessTokens(cfg)
+	require.NoError(t, err)
+	return a
+}
+
 func TestMiddlewareOversizedAuthorizationHeader(t *testing.T) {
 	keys := &countingKeys{Keys: jwt.SingleKey(pairKey(t))}
-	e := newMWEnv(t, func(c *jwt.MiddlewareConfig) { c.Pairs = nil; c.Keys = keys })
+	e := newMWEnv(t, func(c *jwt.MiddlewareConfig) { c.Verifier = accessTokens(t, jwt.AccessConfig{Keys: keys}) })
 	access := e.issue(t).Access
 	tests := []struct {
 		name   string
@@ -171,12 +190,11 @@ func TestMiddlewareOversizedAuthorizationHeader(t *testing.T) {
 			assert.Zero(t, keys.calls, "nothing of the token may be read")
 		})
 	}
-	t.Run("the cap follows Expect.MaxLength", func(t *testing.T) {
+	t.Run("the cap follows MaxTokenLength", func(t *testing.T) {
 		e := newMWEnv(t, func(c *jwt.MiddlewareConfig) {
-			c.Pairs = nil
-			c.Keys = keys
-			c.Expect.MaxLength = 1 << 16
-			c.Expect.Now = newFakeClock().Now // the time the token was issued
+			// The time the token was issued.
+			c.Verifier = accessTokens(t, jwt.AccessConfig{Keys: keys, Expect: jwt.Expect{Now: newFakeClock().Now}})
+			c.MaxTokenLength = 1 << 16
 		})
 		w := e.get("Bearer " + strings.Repeat(" ", jwt.DefaultMaxLength) + access)
 		e.assertPassed(t, w)
@@ -267,10 +285,7 @@ func TestMiddlewareExpiredTokenWithBadSignature(t *testing.T) {
 
 func TestMiddlewareRevokedSession(t *testing.T) {
 	t.Run("with a Store, a revoked session is refused", func(t *testing.T) {
-		e := newMWEnv(t, nil)
-		mw, err := jwt.NewMiddleware(jwt.MiddlewareConfig{Pairs: e.p, Store: e.store})
-		require.NoError(t, err)
-		e.h = mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.calls++ }))
+		e := newMWEnvWith(t, func(c *jwt.PairConfig) { c.RevokeAccess = true }, nil)
 		pair := e.issue(t)
 		w := e.get("Bearer " + pair.Access)
 		require.Equal(t, http.StatusOK, w.Code)
@@ -286,7 +301,7 @@ func TestMiddlewareRevokedSession(t *testing.T) {
 		e.assertPassed(t, e.get("Bearer "+pair.Access))
 	})
 	t.Run("with a Store, a token without a session is refused", func(t *testing.T) {
-		e := newMWEnv(t, func(c *jwt.MiddlewareConfig) { c.Store = &jwt.MemoryStore{} })
+		e := newMWEnvWith(t, func(c *jwt.PairConfig) { c.RevokeAccess = true }, nil)
 		now := e.clock.Now().Unix()
 		tok := e.sign(t, map[string]any{"token_type": "access", "exp": now + 60, "jti": "0123456789abcdef0123456789abcdef"})
 		e.assertRefused(t, e.get("Bearer "+tok), notValid("Token has no id"), invalidToken)
@@ -303,7 +318,7 @@ func (*unreachableStore) Revoked(context.Context, string, string) (bool, error) 
 }
 
 func TestMiddlewareStoreFailure(t *testing.T) {
-	e := newMWEnv(t, func(c *jwt.MiddlewareConfig) { c.Store = new(unreachableStore) })
+	e := newMWEnvWith(t, func(c *jwt.PairConfig) { c.Store, c.RevokeAccess = new(unreachableStore), true }, nil)
 	w := e.get("Bearer " + e.issue(t).Access)
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 	assert.Equal(t, unavailable, w.Body.String())
@@ -449,8 +464,11 @@ func TestMiddlewareErrorHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got error
-			e := newMWEnv(t, func(c *jwt.MiddlewareConfig) {
-				c.Store = tt.store
+			e := newMWEnvWith(t, func(c *jwt.PairConfig) {
+				if tt.store != nil {
+					c.Store, c.RevokeAccess = tt.store, true
+				}
+			}, func(c *jwt.MiddlewareConfig) {
 				c.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 					got = err
 					w.WriteHeader(http.StatusTeapot)
@@ -467,7 +485,7 @@ func TestMiddlewareErrorHandler(t *testing.T) {
 }
 
 func TestMiddlewareDoesNotLeakErrorText(t *testing.T) {
-	e := newMWEnv(t, func(c *jwt.MiddlewareConfig) { c.Store = new(unreachableStore) })
+	e := newMWEnvWith(t, func(c *jwt.PairConfig) { c.Store, c.RevokeAccess = new(unreachableStore), true }, nil)
 	pair := e.issue(t)
 	for _, auth := range []string{"", "Bearer", "Bearer abc.def", "Bearer " + pair.Refresh, "Bearer " + pair.Access} {
 		body := e.get(auth).Body.String()
@@ -488,7 +506,7 @@ func TestMiddlewareContext(t *testing.T) {
 		var got *myClaims
 		var ok bool
 		e := newMWEnv(t, nil)
-		mw, err := jwt.NewMiddleware(jwt.MiddlewareConfig{Pairs: e.p, NewClaims: func() any { return new(myClaims) }})
+		mw, err := jwt.NewMiddleware(jwt.MiddlewareConfig{Verifier: e.p, NewClaims: func() any { return new(myClaims) }})
 		require.NoError(t, err)
 		h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			got, ok = jwt.ClaimsFrom[*myClaims](r.Context())
@@ -553,7 +571,7 @@ func TestMiddlewareKeys(t *testing.T) {
 	const jti = "0123456789abcdef0123456789abcdef"
 	tests := []struct {
 		name   string
-		mod    func(*jwt.MiddlewareConfig)
+		mod    func(*jwt.AccessConfig)
 		claims func(now int64) map[string]any
 		msg    string // "" when next must run
 	}{
@@ -569,32 +587,32 @@ func TestMiddlewareKeys(t *testing.T) {
 		{name: "type not a string", claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": 1, "exp": now + 60, "user_id": "42"}
 		}, msg: "Token has wrong type"},
-		{name: "no type, allowed", mod: func(c *jwt.MiddlewareConfig) { c.AllowMissingTokenType = true }, claims: func(now int64) map[string]any {
+		{name: "no type, allowed", mod: func(c *jwt.AccessConfig) { c.AllowMissingTokenType = true }, claims: func(now int64) map[string]any {
 			return map[string]any{"exp": now + 60, "user_id": "42"}
 		}},
-		{name: "refresh token, missing type allowed", mod: func(c *jwt.MiddlewareConfig) { c.AllowMissingTokenType = true }, claims: func(now int64) map[string]any {
+		{name: "refresh token, missing type allowed", mod: func(c *jwt.AccessConfig) { c.AllowMissingTokenType = true }, claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": "refresh", "exp": now + 60, "user_id": "42"}
 		}, msg: "Token has wrong type"},
-		{name: "own type claim", mod: func(c *jwt.MiddlewareConfig) { c.TokenTypeClaim = "typ" }, claims: func(now int64) map[string]any {
+		{name: "own type claim", mod: func(c *jwt.AccessConfig) { c.TokenTypeClaim = "typ" }, claims: func(now int64) map[string]any {
 			return map[string]any{"typ": "access", "token_type": "refresh", "exp": now + 60, "user_id": "42"}
 		}},
 		{name: "no exp by default", claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": "access", "user_id": "42"}
 		}, msg: "Token has no 'exp' claim"},
-		{name: "Expect issuer", mod: func(c *jwt.MiddlewareConfig) { c.Expect.Issuer = "https://auth.example" }, claims: func(now int64) map[string]any {
+		{name: "Expect issuer", mod: func(c *jwt.AccessConfig) { c.Expect.Issuer = "https://auth.example" }, claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": "access", "exp": now + 60, "user_id": "42", "iss": "https://evil.example"}
 		}, msg: "Token is invalid"},
 		{name: "Expect clock", claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": "access", "exp": now - 1, "user_id": "42"}
 		}, msg: "Token is expired"},
-		{name: "revoked session", mod: func(c *jwt.MiddlewareConfig) {
+		{name: "revoked session", mod: func(c *jwt.AccessConfig) {
 			s := &jwt.MemoryStore{}
 			require.NoError(t, s.RevokeSession(context.Background(), "s1", time.Now().Add(time.Hour)))
 			c.Store = s
 		}, claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": "access", "exp": now + 60, "user_id": "42", "sid": "s1", "jti": jti}
 		}, msg: "Token is blacklisted"},
-		{name: "own session claim", mod: func(c *jwt.MiddlewareConfig) {
+		{name: "own session claim", mod: func(c *jwt.AccessConfig) {
 			s := &jwt.MemoryStore{}
 			require.NoError(t, s.RevokeSession(context.Background(), "s1", time.Now().Add(time.Hour)))
 			c.Store = s
@@ -602,18 +620,18 @@ func TestMiddlewareKeys(t *testing.T) {
 		}, claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": "access", "exp": now + 60, "user_id": "42", "session": "s1", "sid": "s2"}
 		}, msg: "Token is blacklisted"},
-		{name: "session claim not a string", mod: func(c *jwt.MiddlewareConfig) { c.Store = &jwt.MemoryStore{} }, claims: func(now int64) map[string]any {
+		{name: "session claim not a string", mod: func(c *jwt.AccessConfig) { c.Store = &jwt.MemoryStore{} }, claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": "access", "exp": now + 60, "user_id": "42", "sid": 1}
 		}, msg: "Token is invalid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newMWEnv(t, func(c *jwt.MiddlewareConfig) {
-				c.Pairs = nil
-				c.Keys = pairKey(t)
+				cfg := jwt.AccessConfig{Keys: pairKey(t)}
 				if tt.mod != nil {
-					tt.mod(c)
+					tt.mod(&cfg)
 				}
+				c.Verifier = accessTokens(t, cfg)
 			})
 			now := time.Now().Unix() // Expect's zero value uses time.Now
 			w := e.get("Bearer " + e.sign(t, tt.claims(now)))
@@ -634,18 +652,19 @@ func TestMiddlewareRealm(t *testing.T) {
 }
 
 func TestNewMiddlewareConfigErrors(t *testing.T) {
-	key := pairKey(t)
+	key := accessTokens(t, jwt.AccessConfig{Keys: pairKey(t)})
 	tests := []struct {
 		name string
 		cfg  jwt.MiddlewareConfig
 	}{
-		{name: "neither Pairs nor Keys", cfg: jwt.MiddlewareConfig{}},
-		{name: "NewClaims returns a struct", cfg: jwt.MiddlewareConfig{Keys: key, NewClaims: func() any { return myClaims{} }}},
-		{name: "NewClaims returns nil", cfg: jwt.MiddlewareConfig{Keys: key, NewClaims: func() any { return nil }}},
-		{name: "NewClaims returns a nil pointer", cfg: jwt.MiddlewareConfig{Keys: key, NewClaims: func() any { return (*myClaims)(nil) }}},
-		{name: "realm with a quote", cfg: jwt.MiddlewareConfig{Keys: key, Realm: `a"b`}},
-		{name: "realm with a backslash", cfg: jwt.MiddlewareConfig{Keys: key, Realm: `a\b`}},
-		{name: "realm with a line break", cfg: jwt.MiddlewareConfig{Keys: key, Realm: "a\r\nb"}},
+		{name: "no Verifier", cfg: jwt.MiddlewareConfig{}},
+		{name: "negative MaxTokenLength", cfg: jwt.MiddlewareConfig{Verifier: key, MaxTokenLength: -1}},
+		{name: "NewClaims returns a struct", cfg: jwt.MiddlewareConfig{Verifier: key, NewClaims: func() any { return myClaims{} }}},
+		{name: "NewClaims returns nil", cfg: jwt.MiddlewareConfig{Verifier: key, NewClaims: func() any { return nil }}},
+		{name: "NewClaims returns a nil pointer", cfg: jwt.MiddlewareConfig{Verifier: key, NewClaims: func() any { return (*myClaims)(nil) }}},
+		{name: "realm with a quote", cfg: jwt.MiddlewareConfig{Verifier: key, Realm: `a"b`}},
+		{name: "realm with a backslash", cfg: jwt.MiddlewareConfig{Verifier: key, Realm: `a\b`}},
+		{name: "realm with a line break", cfg: jwt.MiddlewareConfig{Verifier: key, Realm: "a\r\nb"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -713,9 +732,9 @@ func TestAttackStaleClaimsInNewClaimsValue(t *testing.T) {
 		return &roleClaims{Claims: jwt.Claims{Audience: jwt.Audience{"api"}, Subject: "alice"}, Role: "admin"}
 	}
 	for name, cfg := range map[string]jwt.MiddlewareConfig{
-		"Pairs":                    {Pairs: e.p, NewClaims: prefilled},
-		"Keys":                     {Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now}, NewClaims: prefilled},
-		"Keys expecting aud (401)": {Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now, Audience: "api"}, NewClaims: prefilled},
+		"Pairs":                    {Verifier: e.p, NewClaims: prefilled},
+		"Keys":                     {Verifier: accessTokens(t, jwt.AccessConfig{Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now}}), NewClaims: prefilled},
+		"Keys expecting aud (401)": {Verifier: accessTokens(t, jwt.AccessConfig{Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now, Audience: "api"}}), NewClaims: prefilled},
 	} {
 		t.Run(name, func(t *testing.T) {
 			mw, err := jwt.NewMiddleware(cfg)
@@ -726,7 +745,7 @@ func TestAttackStaleClaimsInNewClaimsValue(t *testing.T) {
 			r.Header.Set("Authorization", "Bearer "+tok)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
-			if cfg.Expect.Audience != "" {
+			if strings.Contains(name, "aud") {
 				assert.Equal(t, http.StatusUnauthorized, w.Code, "a token without aud is refused")
 				return
 			}
@@ -735,6 +754,20 @@ func TestAttackStaleClaimsInNewClaimsValue(t *testing.T) {
 			assert.Equal(t, "mallory", c.Subject)
 			assert.Empty(t, c.Audience)
 			assert.Empty(t, c.Role)
+		})
+	}
+}
+
+func TestNewAccessTokensConfigErrors(t *testing.T) {
+	for name, cfg := range map[string]jwt.AccessConfig{
+		"no Keys":         {},
+		"negative leeway": {Keys: pairKey(t), Expect: jwt.Expect{Leeway: -time.Second}},
+		"negative length": {Keys: pairKey(t), Expect: jwt.Expect{MaxLength: -1}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a, err := jwt.NewAccessTokens(cfg)
+			require.ErrorIs(t, err, jwt.ErrConfig)
+			assert.Nil(t, a)
 		})
 	}
 }

@@ -65,6 +65,13 @@ type PairConfig struct {
 	// (the default, as in SimpleJWT): a refresh token can be used until it
 	// expires or is revoked.
 	Rotate bool
+	// RevokeAccess makes VerifyAccess ask the Store whether the token's
+	// session has been revoked, so that a logout of the session, a session
+	// revocation or a detected refresh token reuse stops its access tokens
+	// at once rather than when they expire; it costs a Store lookup per
+	// access token. False (the default, as in SimpleJWT): an access token
+	// is valid until it expires.
+	RevokeAccess bool
 	// ReuseGrace is how long after its first use a rotated refresh token
 	// may be presented again and get the same result as the first use, so
 	// that a client whose response was lost can retry. Past it, a reuse
@@ -123,6 +130,7 @@ type Pairs struct {
 	now                                      func() time.Time
 	rotate                                   bool
 	active                                   func(ctx context.Context, subject string) error
+	revokeAccess                             bool
 
 	subClaim, typClaim, idClaim, sidClaim string
 	// capNames are the configured claims in the order of capID and the
@@ -169,22 +177,23 @@ func NewPairs(cfg PairConfig) (*Pairs, error) {
 		return nil, fmt.Errorf("%w: Expect.Subject, Expect.Type and Expect.AllowMissingExpiry cannot be set for a Pairs", ErrConfig)
 	}
 	p := &Pairs{
-		signer:     cfg.Signer,
-		keys:       keys,
-		store:      cfg.Store,
-		accessTTL:  orDefault(cfg.AccessTTL, DefaultAccessTTL),
-		refreshTTL: orDefault(cfg.RefreshTTL, DefaultRefreshTTL),
-		sessionTTL: cfg.SessionTTL,
-		grace:      cfg.ReuseGrace,
-		issuer:     cfg.Expect.Issuer,
-		audience:   cfg.Expect.Audience,
-		now:        cfg.Expect.Now,
-		rotate:     cfg.Rotate,
-		active:     cfg.Active,
-		subClaim:   orDefault(cfg.SubjectClaim, "sub"),
-		typClaim:   orDefault(cfg.TokenTypeClaim, "token_type"),
-		idClaim:    orDefault(cfg.IDClaim, "jti"),
-		sidClaim:   orDefault(cfg.SessionClaim, "sid"),
+		signer:       cfg.Signer,
+		keys:         keys,
+		store:        cfg.Store,
+		accessTTL:    orDefault(cfg.AccessTTL, DefaultAccessTTL),
+		refreshTTL:   orDefault(cfg.RefreshTTL, DefaultRefreshTTL),
+		sessionTTL:   cfg.SessionTTL,
+		grace:        cfg.ReuseGrace,
+		issuer:       cfg.Expect.Issuer,
+		audience:     cfg.Expect.Audience,
+		now:          cfg.Expect.Now,
+		rotate:       cfg.Rotate,
+		active:       cfg.Active,
+		revokeAccess: cfg.RevokeAccess,
+		subClaim:     orDefault(cfg.SubjectClaim, "sub"),
+		typClaim:     orDefault(cfg.TokenTypeClaim, "token_type"),
+		idClaim:      orDefault(cfg.IDClaim, "jti"),
+		sidClaim:     orDefault(cfg.SessionClaim, "sid"),
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -509,9 +518,11 @@ func (p *Pairs) authTime(c *pairClaims, now time.Time) (time.Time, error) {
 // [Expect.Verify] does. It checks, in order: the signature and the time,
 // issuer and audience claims; exp present (ErrMissingExpiry); id present
 // (ErrMissingID); type (ErrMissingTokenType, and ErrWrongTokenType for a
-// refresh token). It does not ask the Store: an access token stays valid
-// until it expires, after a logout or a session revocation too, as in
-// SimpleJWT; keep AccessTTL short.
+// refresh token); with RevokeAccess, the session id (ErrMissingID) and
+// whether the session was revoked (ErrRevoked, or the Store's error).
+// Without RevokeAccess it does not ask the Store: an access token stays
+// valid until it expires, after a logout or a session revocation too, as
+// in SimpleJWT; keep AccessTTL short.
 func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 	if err := reset(dst); err != nil {
 		return err
@@ -520,6 +531,9 @@ func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 	err := p.parse(ctx, token, c)
 	if err == nil {
 		err = p.checkShape(c, typeAccess)
+	}
+	if err == nil && p.revokeAccess {
+		err = sessionLive(ctx, p.store, c.sid)
 	}
 	if err == nil {
 		err = decodeInto(c, dst)

@@ -34,7 +34,7 @@ func middlewares(k keys) []middleware {
 		panic(err)
 	}
 	ours := func(newClaims func() any) func(http.Handler) http.Handler {
-		m, err := jwt.NewMiddleware(jwt.MiddlewareConfig{Pairs: pairs, NewClaims: newClaims})
+		m, err := jwt.NewMiddleware(jwt.MiddlewareConfig{Verifier: pairs, NewClaims: newClaims})
 		if err != nil {
 			panic(err)
 		}

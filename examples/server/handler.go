@@ -41,10 +41,10 @@ func newHandler(cfg appConfig) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	// No Store: as in SimpleJWT, an access token stays valid until it
-	// expires, after a logout too.
+	// As in SimpleJWT, an access token stays valid until it expires,
+	// after a logout too: the pair manager has no RevokeAccess.
 	auth, err := jwt.NewMiddleware(jwt.MiddlewareConfig{
-		Pairs:     pairs,
+		Verifier:  pairs,
 		NewClaims: func() any { return new(helloClaims) },
 	})
 	if err != nil {
