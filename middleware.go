@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 )
@@ -287,29 +288,64 @@ func (m *Middleware) verify(ctx context.Context, tok string) (any, error) {
 func (m *Middleware) answer(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrNoCredentials):
-		writeUnauthorized(w, m.challenge, object{{"detail", "Authentication credentials were not provided."}})
+		writeAnswer(w, http.StatusUnauthorized, m.challenge, `{"detail":"Authentication credentials were not provided."}`)
 	case errors.Is(err, ErrAuthorizationHeader):
-		writeUnauthorized(w, m.invalidRequest, object{
-			{"detail", "Authorization header must contain two space-delimited values"},
-			{"code", "bad_authorization_header"},
-		})
+		writeAnswer(w, http.StatusUnauthorized, m.invalidRequest,
+			`{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`)
 	default:
-		msg := tokenMessage(err)
+		msg := accessMessage(err)
 		if msg == "" {
 			w.Header().Set("Retry-After", "1")
-			writeJSON(w, http.StatusServiceUnavailable, object{{"detail", "Service temporarily unavailable."}})
+			writeAnswer(w, http.StatusServiceUnavailable, "", `{"detail":"Service temporarily unavailable."}`)
 			return
 		}
-		writeUnauthorized(w, m.invalidToken, object{
-			{"detail", "Given token not valid for any token type"},
-			{"code", "token_not_valid"},
-			{"messages", []object{{
-				{"token_class", "AccessToken"},
-				{"token_type", "access"},
-				{"message", msg},
-			}}},
-		})
+		writeAnswer(w, http.StatusUnauthorized, m.invalidToken,
+			`{"detail":"Given token not valid for any token type","code":"token_not_valid",`+
+				`"messages":[{"token_class":"AccessToken","token_type":"access","message":"`+msg+`"}]}`)
 	}
+}
+
+// writeAnswer writes a JSON body with status and, when not empty, the
+// WWW-Authenticate challenge.
+func writeAnswer(w http.ResponseWriter, status int, challenge, body string) {
+	if challenge != "" {
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+// accessMessage returns SimpleJWT's message for a token error, a JSON
+// string's contents with nothing to escape, or "" for an error that is
+// not about the token, such as a Store's.
+func accessMessage(err error) string {
+	is := func(targets ...error) bool {
+		for _, t := range targets {
+			if errors.Is(err, t) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case is(ErrExpired, ErrSessionExpired):
+		return "Token is expired"
+	case is(ErrRevoked):
+		return "Token is blacklisted"
+	case is(ErrMissingExpiry):
+		return "Token has no 'exp' claim"
+	case is(ErrMissingID):
+		return "Token has no id"
+	case is(ErrMissingTokenType):
+		return "Token has no type"
+	case is(ErrWrongTokenType):
+		return "Token has wrong type"
+	case is(ErrMalformed, ErrTooLarge, ErrAlgorithm, ErrCritical, ErrUnknownKey, ErrSignature,
+		ErrNotYetValid, ErrIssuedInFuture, ErrIssuer, ErrAudience, ErrSubject, ErrType):
+		return "Token is invalid"
+	}
+	return ""
 }
 
 // claimsKey is the context key of the claims; its type is unexported so
