@@ -22,14 +22,15 @@
 // deadline where it waits for an entry to expire. Every check runs on both
 // kinds of clock, and none is skipped; on real time the expiry of an entry
 // is checked as closely as waiting allows, and on a controlled clock to the
-// millisecond. Every token and session id
-// the suite writes starts with a random prefix, so that runs can share one
-// server; the harness is responsible for removing what the suite wrote.
+// millisecond. Every token and session id the suite writes starts with a
+// random prefix, so that runs can share one server; the harness is
+// responsible for removing what the suite wrote.
 package storetest
 
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -37,8 +38,6 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // Harness is one store under test and the clock that decides when its
@@ -73,8 +72,22 @@ const (
 	patience = 3 * time.Second
 	// poll is the interval between checks while polling.
 	poll = 5 * time.Millisecond
-	// goroutines is how many callers race to consume one id.
-	goroutines = 100
+)
+
+// The concurrent Consume check races many callers on one id, and a few
+// callers on each of many ids. A Consume that is not atomic gives two
+// callers a first use only when both look the id up before either records
+// it, so each id is one more chance to catch it.
+const (
+	// oneIDCallers is how many callers race on the one id.
+	oneIDCallers = 100
+	// raceIDs is how many ids are raced one after another, and
+	// raceCallers how many callers race on each.
+	raceIDs     = 300
+	raceCallers = 8
+	// maxReported is how many failed ids the check describes before it
+	// only counts them.
+	maxReported = 3
 )
 
 // Run checks the store that newHarness returns against the [jwt.Store]
@@ -106,7 +119,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			require.NotNil(t, h.Store, "Harness.Store")
+			if h.Store == nil {
+				t.Fatal("Harness.Store is nil, want the store under test")
+			}
 			tt.run(t, &suite{Harness: h, prefix: prefix + tt.name + ":"})
 		})
 	}
@@ -169,7 +184,7 @@ func (s *suite) eventually(t *testing.T, cond func() bool, msg string) {
 	deadline := time.Now().Add(short + patience)
 	for !cond() {
 		if time.Now().After(deadline) {
-			assert.Fail(t, "timed out: "+msg)
+			t.Errorf("timed out after %v: %s", short+patience, msg)
 			return
 		}
 		time.Sleep(poll)
@@ -180,7 +195,9 @@ func (s *suite) eventually(t *testing.T, cond func() bool, msg string) {
 func (s *suite) revoked(t *testing.T, id, sid string) bool {
 	t.Helper()
 	r, err := s.Store.Revoked(t.Context(), id, sid)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Revoked(%q, %q) returned error %v, want none", id, sid, err)
+	}
 	return r
 }
 
@@ -188,28 +205,79 @@ func (s *suite) revoked(t *testing.T, id, sid string) bool {
 func (s *suite) consume(t *testing.T, id, value string, until time.Time) (prior []byte, first bool) {
 	t.Helper()
 	prior, first, err := s.Store.Consume(t.Context(), id, []byte(value), until)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Consume(%q, %q) returned error %v, want none", id, value, err)
+	}
 	return prior, first
+}
+
+// revoke calls Revoke and fails the test on error.
+func (s *suite) revoke(t *testing.T, id string, until time.Time) {
+	t.Helper()
+	if err := s.Store.Revoke(t.Context(), id, until); err != nil {
+		t.Fatalf("Revoke(%q) returned error %v, want none", id, err)
+	}
+}
+
+// revokeSession calls RevokeSession and fails the test on error.
+func (s *suite) revokeSession(t *testing.T, sid string, until time.Time) {
+	t.Helper()
+	if err := s.Store.RevokeSession(t.Context(), sid, until); err != nil {
+		t.Fatalf("RevokeSession(%q) returned error %v, want none", sid, err)
+	}
+}
+
+// wantRevoked reports an error unless Revoked(id, sid) is want; why says
+// what the answer shows.
+func (s *suite) wantRevoked(t *testing.T, id, sid string, want bool, why string) {
+	t.Helper()
+	if got := s.revoked(t, id, sid); got != want {
+		t.Errorf("Revoked(%q, %q) = %v, want %v: %s", id, sid, got, want, why)
+	}
+}
+
+// wantRevokedUse reports an error unless a Consume that returned prior and
+// first was a use of a revoked id: first false and prior empty; why says
+// what the answer shows.
+func wantRevokedUse(t *testing.T, prior []byte, first bool, why string) {
+	t.Helper()
+	if first {
+		t.Errorf("Consume of a revoked id: first = true, want false: %s", why)
+	}
+	if len(prior) != 0 {
+		t.Errorf("Consume of a revoked id: prior = %q, want empty: %s", prior, why)
+	}
 }
 
 func testConsumeFirstUse(t *testing.T, s *suite) {
 	id := s.id("token")
-	require.False(t, s.revoked(t, id, ""), "an id never seen is not revoked")
+	if s.revoked(t, id, "") {
+		t.Fatalf("Revoked(%q, \"\") = true, want false: an id never seen is not revoked", id)
+	}
 	prior, first := s.consume(t, id, "v1", s.now().Add(long))
-	assert.True(t, first, "the first Consume of an id is its first use")
-	assert.Empty(t, prior)
-	assert.True(t, s.revoked(t, id, ""), "a consumed id reads as revoked")
+	if !first {
+		t.Error("Consume of a new id: first = false, want true: the first Consume of an id is its first use")
+	}
+	if len(prior) != 0 {
+		t.Errorf("Consume of a new id: prior = %q, want empty", prior)
+	}
+	s.wantRevoked(t, id, "", true, "a consumed id reads as revoked")
 }
 
 func testConsumeLaterUse(t *testing.T, s *suite) {
 	id := s.id("token")
 	until := s.now().Add(long)
-	_, first := s.consume(t, id, "v1", until)
-	require.True(t, first)
+	if _, first := s.consume(t, id, "v1", until); !first {
+		t.Fatal("Consume of a new id: first = false, want true")
+	}
 	for _, v := range []string{"v2", "v3"} {
 		prior, first := s.consume(t, id, v, until)
-		assert.False(t, first, "a later Consume is not the first use")
-		assert.Equal(t, "v1", string(prior), "a later Consume sees the first use's value")
+		if first {
+			t.Errorf("Consume with value %q after a first use: first = true, want false", v)
+		}
+		if string(prior) != "v1" {
+			t.Errorf("Consume with value %q after a first use: prior = %q, want %q, the first use's value", v, prior, "v1")
+		}
 	}
 }
 
@@ -218,50 +286,56 @@ func testConsumeCopiesValues(t *testing.T, s *suite) {
 	until := s.now().Add(long)
 	value := []byte("v1")
 	_, first, err := s.Store.Consume(t.Context(), id, value, until)
-	require.NoError(t, err)
-	require.True(t, first)
+	if err != nil {
+		t.Fatalf("Consume(%q, %q) returned error %v, want none", id, value, err)
+	}
+	if !first {
+		t.Fatal("Consume of a new id: first = false, want true")
+	}
 	value[0] = 'x'
 	prior, _ := s.consume(t, id, "v2", until)
-	require.Equal(t, "v1", string(prior), "the store keeps its own copy of value")
+	if string(prior) != "v1" {
+		t.Fatalf("after the caller changed the value it gave: prior = %q, want %q: the store keeps its own copy of value", prior, "v1")
+	}
 	prior[0] = 'x'
 	prior, _ = s.consume(t, id, "v3", until)
-	assert.Equal(t, "v1", string(prior), "changing a returned prior leaves the store alone")
+	if string(prior) != "v1" {
+		t.Errorf("after the caller changed a returned prior: prior = %q, want %q: changing a returned prior leaves the store alone", prior, "v1")
+	}
 }
 
 func testConsumeAfterRevoke(t *testing.T, s *suite) {
 	id := s.id("token")
 	until := s.now().Add(long)
-	require.NoError(t, s.Store.Revoke(t.Context(), id, until))
+	s.revoke(t, id, until)
 	prior, first := s.consume(t, id, "v1", until)
-	assert.False(t, first, "a revoked id cannot be consumed")
-	assert.Empty(t, prior, "a revoked id has no prior value")
-	assert.True(t, s.revoked(t, id, ""))
+	wantRevokedUse(t, prior, first, "a revoked id cannot be consumed and has no prior value")
+	s.wantRevoked(t, id, "", true, "a revoked id stays revoked")
 }
 
 func testRevokeConsumed(t *testing.T, s *suite) {
 	id := s.id("token")
 	until := s.now().Add(long)
-	_, first := s.consume(t, id, "v1", until)
-	require.True(t, first)
-	require.NoError(t, s.Store.Revoke(t.Context(), id, until))
+	if _, first := s.consume(t, id, "v1", until); !first {
+		t.Fatal("Consume of a new id: first = false, want true")
+	}
+	s.revoke(t, id, until)
 	prior, first := s.consume(t, id, "v2", until)
-	assert.False(t, first)
-	assert.Empty(t, prior, "Revoke replaces the consumed value")
-	assert.True(t, s.revoked(t, id, ""))
+	wantRevokedUse(t, prior, first, "Revoke replaces the consumed value")
+	s.wantRevoked(t, id, "", true, "a revoked id stays revoked")
 }
 
 func testRevokeTwice(t *testing.T, s *suite) {
 	until := s.now().Add(long)
 	id, sid := s.id("token"), s.id("session")
 	for range 2 {
-		require.NoError(t, s.Store.Revoke(t.Context(), id, until))
-		require.NoError(t, s.Store.RevokeSession(t.Context(), sid, until))
+		s.revoke(t, id, until)
+		s.revokeSession(t, sid, until)
 	}
-	assert.True(t, s.revoked(t, id, ""))
-	assert.True(t, s.revoked(t, "", sid))
+	s.wantRevoked(t, id, "", true, "an id revoked twice is revoked")
+	s.wantRevoked(t, "", sid, true, "a session revoked twice is revoked")
 	prior, first := s.consume(t, id, "v1", until)
-	assert.False(t, first)
-	assert.Empty(t, prior)
+	wantRevokedUse(t, prior, first, "an id revoked twice cannot be consumed")
 }
 
 // testRevokePastOfPresent pins that Revoke with a time already past still
@@ -269,13 +343,13 @@ func testRevokeTwice(t *testing.T, s *suite) {
 func testRevokePastOfPresent(t *testing.T, s *suite) {
 	id := s.id("token")
 	now := s.now()
-	_, first := s.consume(t, id, "v1", now.Add(long))
-	require.True(t, first)
-	require.NoError(t, s.Store.Revoke(t.Context(), id, now.Add(-time.Minute)))
-	assert.True(t, s.revoked(t, id, ""), "the entry keeps its own life")
+	if _, first := s.consume(t, id, "v1", now.Add(long)); !first {
+		t.Fatal("Consume of a new id: first = false, want true")
+	}
+	s.revoke(t, id, now.Add(-time.Minute))
+	s.wantRevoked(t, id, "", true, "Revoke with a past time keeps the entry's own life")
 	prior, first := s.consume(t, id, "v2", now.Add(long))
-	assert.False(t, first)
-	assert.Empty(t, prior, "the entry is now revoked")
+	wantRevokedUse(t, prior, first, "Revoke with a past time revokes an entry that is present")
 }
 
 func testNamespaces(t *testing.T, s *suite) {
@@ -290,23 +364,20 @@ func testNamespaces(t *testing.T, s *suite) {
 		{
 			name: "Consume",
 			write: func(t *testing.T, name string) {
-				_, first := s.consume(t, name, "v1", until)
-				require.True(t, first)
+				if _, first := s.consume(t, name, "v1", until); !first {
+					t.Fatal("Consume of a new id: first = false, want true")
+				}
 			},
 			asTokenRevoked: true,
 		},
 		{
-			name: "Revoke",
-			write: func(t *testing.T, name string) {
-				require.NoError(t, s.Store.Revoke(t.Context(), name, until))
-			},
+			name:           "Revoke",
+			write:          func(t *testing.T, name string) { s.revoke(t, name, until) },
 			asTokenRevoked: true,
 		},
 		{
-			name: "RevokeSession",
-			write: func(t *testing.T, name string) {
-				require.NoError(t, s.Store.RevokeSession(t.Context(), name, until))
-			},
+			name:             "RevokeSession",
+			write:            func(t *testing.T, name string) { s.revokeSession(t, name, until) },
 			asSessionRevoked: true,
 		},
 	}
@@ -314,11 +385,12 @@ func testNamespaces(t *testing.T, s *suite) {
 		t.Run(tt.name, func(t *testing.T) {
 			name := s.id("shared")
 			tt.write(t, name)
-			assert.Equal(t, tt.asTokenRevoked, s.revoked(t, name, ""), "as token id")
-			assert.Equal(t, tt.asSessionRevoked, s.revoked(t, "", name), "as session id")
+			s.wantRevoked(t, name, "", tt.asTokenRevoked, "the name asked as a token id after "+tt.name)
+			s.wantRevoked(t, "", name, tt.asSessionRevoked, "the name asked as a session id after "+tt.name)
 			if !tt.asTokenRevoked {
-				_, first := s.consume(t, name, "v1", until)
-				assert.True(t, first, "a revoked session does not consume the token id of the same name")
+				if _, first := s.consume(t, name, "v1", until); !first {
+					t.Error("Consume: first = false, want true: a revoked session does not consume the token id of the same name")
+				}
 			}
 		})
 	}
@@ -328,10 +400,11 @@ func testRevoked(t *testing.T, s *suite) {
 	until := s.now().Add(long)
 	consumed, revoked, fresh := s.id("consumed"), s.id("revoked"), s.id("fresh")
 	session, freshSession := s.id("session"), s.id("fresh-session")
-	_, first := s.consume(t, consumed, "v1", until)
-	require.True(t, first)
-	require.NoError(t, s.Store.Revoke(t.Context(), revoked, until))
-	require.NoError(t, s.Store.RevokeSession(t.Context(), session, until))
+	if _, first := s.consume(t, consumed, "v1", until); !first {
+		t.Fatal("Consume of a new id: first = false, want true")
+	}
+	s.revoke(t, revoked, until)
+	s.revokeSession(t, session, until)
 
 	tests := []struct {
 		name    string
@@ -352,7 +425,7 @@ func testRevoked(t *testing.T, s *suite) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, s.revoked(t, tt.id, tt.sid))
+			s.wantRevoked(t, tt.id, tt.sid, tt.want, tt.name)
 		})
 	}
 }
@@ -398,20 +471,29 @@ func testExpiry(t *testing.T, s *suite) {
 			s.parallel(t)
 			id := s.id("expiring")
 			from := s.now()
-			require.NoError(t, w.write(t.Context(), id, from.Add(short)))
-			require.True(t, s.present(t, id, w.session), "present before its time")
+			if err := w.write(t.Context(), id, from.Add(short)); err != nil {
+				t.Fatalf("%s(%q) returned error %v, want none", w.name, id, err)
+			}
+			if !s.present(t, id, w.session) {
+				t.Fatalf("after %s: Revoked = false, want true: present before its time", w.name)
+			}
 			if s.controlled() {
 				s.Advance(short - time.Millisecond)
-				assert.True(t, s.present(t, id, w.session), "present just before its time")
+				if !s.present(t, id, w.session) {
+					t.Error("a millisecond before its time: Revoked = false, want true: present just before its time")
+				}
 				s.Advance(time.Millisecond)
-				assert.False(t, s.present(t, id, w.session), "gone at its time")
+				if s.present(t, id, w.session) {
+					t.Error("at its time: Revoked = true, want false: gone at its time")
+				}
 			} else {
 				s.eventually(t, func() bool { return !s.present(t, id, w.session) },
-					"the entry disappears once its time has passed")
+					"Revoked still true, want false: the entry disappears once its time has passed")
 			}
 			if !w.session {
-				_, first := s.consume(t, id, "v2", s.now().Add(long))
-				assert.True(t, first, "an expired id is new again")
+				if _, first := s.consume(t, id, "v2", s.now().Add(long)); !first {
+					t.Error("Consume of an expired id: first = false, want true: an expired id is new again")
+				}
 			}
 		})
 	}
@@ -422,12 +504,16 @@ func testNotAfterNow(t *testing.T, s *suite) {
 		for _, ago := range []time.Duration{0, time.Minute} {
 			t.Run(fmt.Sprintf("%s/%v ago", w.name, ago), func(t *testing.T) {
 				id := s.id("past")
-				require.NoError(t, w.write(t.Context(), id, s.now().Add(-ago)),
-					"a time not after now succeeds")
-				assert.False(t, s.present(t, id, w.session), "and stores nothing")
+				if err := w.write(t.Context(), id, s.now().Add(-ago)); err != nil {
+					t.Fatalf("%s with a time %v ago returned error %v, want none: a time not after now succeeds", w.name, ago, err)
+				}
+				if s.present(t, id, w.session) {
+					t.Errorf("after %s with a time %v ago: Revoked = true, want false: it stores nothing", w.name, ago)
+				}
 				if !w.session {
-					_, first := s.consume(t, id, "v2", s.now().Add(long))
-					assert.True(t, first, "the id is still new")
+					if _, first := s.consume(t, id, "v2", s.now().Add(long)); !first {
+						t.Errorf("Consume after %s with a time %v ago: first = false, want true: the id is still new", w.name, ago)
+					}
 				}
 			})
 		}
@@ -440,26 +526,22 @@ func testExtendNeverShorten(t *testing.T, s *suite) {
 		life  time.Duration
 	}
 	consume := func(t *testing.T, id string, until time.Time) {
-		_, _, err := s.Store.Consume(t.Context(), id, []byte("v1"), until)
-		require.NoError(t, err)
-	}
-	revoke := func(t *testing.T, id string, until time.Time) {
-		require.NoError(t, s.Store.Revoke(t.Context(), id, until))
-	}
-	revokeSession := func(t *testing.T, id string, until time.Time) {
-		require.NoError(t, s.Store.RevokeSession(t.Context(), id, until))
+		t.Helper()
+		if _, _, err := s.Store.Consume(t.Context(), id, []byte("v1"), until); err != nil {
+			t.Fatalf("Consume(%q, \"v1\") returned error %v, want none", id, err)
+		}
 	}
 	tests := []struct {
 		name    string
 		session bool
 		steps   []step
 	}{
-		{name: "Revoke extends a consumed id", steps: []step{{consume, short}, {revoke, long}}},
-		{name: "Revoke extends a revoked id", steps: []step{{revoke, short}, {revoke, long}}},
-		{name: "Revoke does not shorten a consumed id", steps: []step{{consume, long}, {revoke, short}}},
-		{name: "Revoke does not shorten a revoked id", steps: []step{{revoke, long}, {revoke, short}}},
-		{name: "RevokeSession extends", session: true, steps: []step{{revokeSession, short}, {revokeSession, long}}},
-		{name: "RevokeSession does not shorten", session: true, steps: []step{{revokeSession, long}, {revokeSession, short}}},
+		{name: "Revoke extends a consumed id", steps: []step{{consume, short}, {s.revoke, long}}},
+		{name: "Revoke extends a revoked id", steps: []step{{s.revoke, short}, {s.revoke, long}}},
+		{name: "Revoke does not shorten a consumed id", steps: []step{{consume, long}, {s.revoke, short}}},
+		{name: "Revoke does not shorten a revoked id", steps: []step{{s.revoke, long}, {s.revoke, short}}},
+		{name: "RevokeSession extends", session: true, steps: []step{{s.revokeSession, short}, {s.revokeSession, long}}},
+		{name: "RevokeSession does not shorten", session: true, steps: []step{{s.revokeSession, long}, {s.revokeSession, short}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -470,52 +552,94 @@ func testExtendNeverShorten(t *testing.T, s *suite) {
 				st.write(t, id, from.Add(st.life))
 			}
 			s.waitPast(from, short)
-			assert.True(t, s.present(t, id, tt.session), "present after the shorter time")
+			if !s.present(t, id, tt.session) {
+				t.Error("after the shorter time has passed: Revoked = false, want true: the entry lives until the longer time")
+			}
 			if !tt.session && len(tt.steps) > 1 {
 				prior, first := s.consume(t, id, "v2", from.Add(long))
-				assert.False(t, first)
-				assert.Empty(t, prior, "revoked, not merely consumed")
+				wantRevokedUse(t, prior, first, "the id is revoked, not merely consumed")
 			}
 		})
 	}
 }
 
 func testConcurrentConsume(t *testing.T, s *suite) {
-	id := s.id("race")
-	until := s.now().Add(long)
-	type result struct {
-		value, prior string
-		first        bool
-		err          error
-	}
-	results := make([]result, goroutines)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range goroutines {
-		wg.Go(func() {
-			<-start
-			value := fmt.Sprintf("v%d", i)
-			prior, first, err := s.Store.Consume(t.Context(), id, []byte(value), until)
-			results[i] = result{value: value, prior: string(prior), first: first, err: err}
-		})
-	}
-	close(start)
-	wg.Wait()
+	t.Run("OneID", func(t *testing.T) { raceConsume(t, s, 1, oneIDCallers) })
+	t.Run("ManyIDs", func(t *testing.T) { raceConsume(t, s, raceIDs, raceCallers) })
+}
 
-	winner := ""
-	for _, r := range results {
-		require.NoError(t, r.err)
-		if r.first {
-			require.Empty(t, winner, "more than one Consume saw the first use")
-			winner = r.value
+// reporter is the part of *testing.T that raceConsume uses. The package's
+// own tests pass one that records what is reported, to see the check fail
+// on a store whose Consume is not atomic.
+type reporter interface {
+	Context() context.Context
+	Errorf(format string, args ...any)
+}
+
+// consumeCall is the outcome of one call in a race to consume an id.
+type consumeCall struct {
+	value, prior string
+	first        bool
+	err          error
+}
+
+// raceConsume checks that Consume is atomic: for each of ids fresh ids in
+// turn, it starts callers goroutines that wait on one channel, closes the
+// channel so that their calls overlap, and reports the id unless exactly
+// one call saw the first use and every other call got that call's value as
+// prior.
+func raceConsume(t reporter, s *suite, ids, callers int) {
+	ctx := t.Context()
+	until := s.now().Add(long)
+	failed := 0
+	for range ids {
+		id := s.id("race")
+		calls := make([]consumeCall, callers)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range calls {
+			wg.Go(func() {
+				value := fmt.Sprintf("v%d", i)
+				<-start
+				prior, first, err := s.Store.Consume(ctx, id, []byte(value), until)
+				calls[i] = consumeCall{value: value, prior: string(prior), first: first, err: err}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if problem := singleUse(calls); problem != "" {
+			failed++
+			if failed <= maxReported {
+				t.Errorf("%d concurrent Consume calls with id %q: %s", callers, id, problem)
+			}
 		}
 	}
-	require.NotEmpty(t, winner, "no Consume saw the first use")
-	for _, r := range results {
-		if !r.first {
-			assert.Equal(t, winner, r.prior, "every later Consume sees the first use's value")
+	if failed > maxReported {
+		t.Errorf("in all, %d of %d ids raced by %d callers each broke single use", failed, ids, callers)
+	}
+}
+
+// singleUse returns what is wrong with the calls that raced on one id, or
+// "" if exactly one saw the first use and every other got its value.
+func singleUse(calls []consumeCall) string {
+	var firsts []string
+	for _, c := range calls {
+		if c.err != nil {
+			return fmt.Sprintf("the call with value %q returned error %v, want none", c.value, c.err)
+		}
+		if c.first {
+			firsts = append(firsts, c.value)
 		}
 	}
+	if len(firsts) != 1 {
+		return fmt.Sprintf("%d calls saw a first use (values %q), want exactly 1", len(firsts), firsts)
+	}
+	for _, c := range calls {
+		if !c.first && c.prior != firsts[0] {
+			return fmt.Sprintf("the call with value %q got prior %q, want %q, the value of the first use", c.value, c.prior, firsts[0])
+		}
+	}
+	return ""
 }
 
 func testDoneContext(t *testing.T, s *suite) {
@@ -551,8 +675,10 @@ func testDoneContext(t *testing.T, s *suite) {
 		for _, call := range calls {
 			t.Run(call.name+"/"+c.name, func(t *testing.T) {
 				id := s.id("ctx")
-				require.ErrorIs(t, call.call(c.ctx, id), c.want)
-				assert.False(t, s.revoked(t, id, id), "a call with a done context stores nothing")
+				if err := call.call(c.ctx, id); !errors.Is(err, c.want) {
+					t.Fatalf("%s with a %s context returned error %v, want one wrapping %v", call.name, c.name, err, c.want)
+				}
+				s.wantRevoked(t, id, id, false, "a call with a done context stores nothing")
 			})
 		}
 	}
@@ -563,13 +689,25 @@ func testEmptyArguments(t *testing.T, s *suite) {
 	id := s.id("empty")
 	for _, value := range [][]byte{nil, {}} {
 		_, first, err := s.Store.Consume(t.Context(), id, value, until)
-		require.ErrorIs(t, err, jwt.ErrStoreEmptyValue, "Consume with an empty value")
-		assert.False(t, first, "an error is never a first use")
+		if !errors.Is(err, jwt.ErrStoreEmptyValue) {
+			t.Fatalf("Consume with value %#v returned error %v, want one wrapping %v", value, err, jwt.ErrStoreEmptyValue)
+		}
+		if first {
+			t.Errorf("Consume with value %#v: first = true, want false: an error is never a first use", value)
+		}
 	}
-	assert.False(t, s.revoked(t, id, ""), "an empty value stores nothing")
+	s.wantRevoked(t, id, "", false, "a Consume with an empty value stores nothing")
 	_, first, err := s.Store.Consume(t.Context(), "", []byte("v1"), until)
-	require.ErrorIs(t, err, jwt.ErrStoreEmptyID, "Consume with an empty id")
-	assert.False(t, first, "an error is never a first use")
-	require.ErrorIs(t, s.Store.Revoke(t.Context(), "", until), jwt.ErrStoreEmptyID, "Revoke with an empty id")
-	require.ErrorIs(t, s.Store.RevokeSession(t.Context(), "", until), jwt.ErrStoreEmptyID, "RevokeSession with an empty sid")
+	if !errors.Is(err, jwt.ErrStoreEmptyID) {
+		t.Fatalf("Consume with an empty id returned error %v, want one wrapping %v", err, jwt.ErrStoreEmptyID)
+	}
+	if first {
+		t.Error("Consume with an empty id: first = true, want false: an error is never a first use")
+	}
+	if err := s.Store.Revoke(t.Context(), "", until); !errors.Is(err, jwt.ErrStoreEmptyID) {
+		t.Fatalf("Revoke with an empty id returned error %v, want one wrapping %v", err, jwt.ErrStoreEmptyID)
+	}
+	if err := s.Store.RevokeSession(t.Context(), "", until); !errors.Is(err, jwt.ErrStoreEmptyID) {
+		t.Fatalf("RevokeSession with an empty sid returned error %v, want one wrapping %v", err, jwt.ErrStoreEmptyID)
+	}
 }
