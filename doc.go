@@ -55,14 +55,15 @@
 //
 // # Keys across services
 //
-// An issuer signs with a [KeyRing], whose tokens carry the kid of the key
-// that signed them, and publishes the ring's public keys with a
-// [JWKSHandler] at /.well-known/jwks.json. Another service verifies those
-// tokens with a [RemoteKeySet] of that URL, which caches the set, refreshes
-// it in the background and fetches it again, at most once a minute, for a
-// kid it does not know. To rotate, [KeyRing.Add] the next key, let the
-// verifiers' caches catch up, then [KeyRing.Promote] it; the old key stays
-// published until the tokens it signed have expired.
+// Package [github.com/jwtpair/jwt/jwk] reads and writes JSON Web Keys and
+// JWK Sets and moves keys between services. An issuer signs with a
+// jwk.KeyRing, whose tokens carry the kid of the key that signed them, and
+// publishes the ring's public keys with a jwk.Handler at
+// /.well-known/jwks.json. Another service verifies those tokens with a
+// jwk.RemoteSet of that URL, which caches the set, refreshes it in the
+// background and fetches it again, at most once a minute, for a kid it
+// does not know. Both are [Keys] like any other; this package does not
+// import jwk.
 //
 // # Errors
 //

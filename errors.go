@@ -91,15 +91,15 @@ var (
 	// this package does not implement, such as "none".
 	ErrUnsupportedAlgorithm = errors.New("jwt: unsupported algorithm")
 
-	// ErrDuplicateKeyID is returned by NewKeySet and JWKSet.KeySet when
-	// two keys share a kid (or two have none): a token's kid must name
-	// one key, never a choice.
+	// ErrDuplicateKeyID is returned by NewKeySet, and so by a JWK Set's
+	// KeySet method, when two keys share a kid (or two have none): a
+	// token's kid must name one key, never a choice.
 	ErrDuplicateKeyID = errors.New("jwt: duplicate key ID in key set")
 )
 
-// Errors of the pair manager ([Pairs]) and its HTTP endpoints. The token
-// errors are listed in the order Pairs checks them after the signature and
-// the time claims.
+// Errors of the pair manager ([Pairs]) and of the services built on it.
+// The token errors are listed in the order Pairs checks them after the
+// signature and the time claims.
 var (
 	// ErrRevoked is returned for a token that may no longer be used: a
 	// refresh token revoked by [Pairs.Revoke] or already used by a rotating
@@ -142,10 +142,11 @@ var (
 	// a name the pair manager writes itself, or a registered claim name.
 	ErrReservedClaim = errors.New("jwt: extra claim uses a reserved name")
 
-	// ErrNoActiveAccount is returned by an [Authenticator] when the
-	// credentials match no active account, whatever the reason (unknown
-	// user, wrong password, inactive user), and when a subject no longer
-	// belongs to an active account.
+	// ErrNoActiveAccount is what an application's account checks return
+	// (PairConfig.Active, or the Authenticator of the simplejwt package)
+	// when the credentials match no active account, whatever the reason
+	// (unknown user, wrong password, inactive user), and when a subject no
+	// longer belongs to an active account.
 	ErrNoActiveAccount = errors.New("jwt: no active account")
 
 	// ErrConfig is returned for a configuration that cannot work, such as
@@ -167,33 +168,6 @@ var (
 	// Authorization header, or whose header names the Bearer scheme but
 	// does not hold exactly one token after it.
 	ErrAuthorizationHeader = errors.New("jwt: malformed authorization header")
-)
-
-// Errors of key rotation and of JWK Sets fetched over HTTP.
-var (
-	// ErrRotation is returned by a [KeyRing] asked for a change that would
-	// break rotation: promoting a key that is not upcoming, rotating with
-	// no upcoming key, or removing the current key; and by KeyRing.Sign for
-	// a header that names an upcoming key, or a retired key for a token
-	// that would outlive the key's publication.
-	ErrRotation = errors.New("jwt: key rotation refused")
-
-	// ErrKeySetURL is returned by NewRemoteKeySet for a URL that is not an
-	// absolute https URL, or an http URL to a host other than a loopback
-	// address when InsecureAllowHTTP is not set.
-	ErrKeySetURL = errors.New("jwt: unusable key set URL")
-
-	// ErrKeySetFetch is returned when fetching a JWK Set fails: the
-	// request fails or times out, the status is not 200 OK, the body is
-	// larger than MaxJWKSetSize, or the set does not parse, holds a secret
-	// or holds no key usable for signatures. The previous set, if any, is
-	// kept.
-	ErrKeySetFetch = errors.New("jwt: fetching the key set failed")
-
-	// ErrKeySetUnavailable is returned by RemoteKeySet.VerifierFor when it
-	// has no set it may use (the last one is stale past MaxStale) and
-	// could not fetch one. It wraps the error of the last fetch, if any.
-	ErrKeySetUnavailable = errors.New("jwt: no usable key set")
 )
 
 // Errors of a [Store] called with arguments it cannot keep: programmer

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -84,14 +85,14 @@ func TestKeygenFiles(t *testing.T) {
 			}
 			assert.ElementsMatch(t, printed, strings.Fields(r.stdout))
 
-			jwk, err := jwt.ParseJWK(readFile(t, prefix+".jwk.json"))
+			priv, err := jwk.ParseKey(readFile(t, prefix+".jwk.json"))
 			require.NoError(t, err)
-			assert.Equal(t, jwt.Algorithm(tt.alg), jwk.Algorithm)
-			kid, err := jwk.Thumbprint()
+			assert.Equal(t, jwt.Algorithm(tt.alg), priv.Algorithm)
+			kid, err := priv.Thumbprint()
 			require.NoError(t, err)
-			assert.Equal(t, kid, jwk.KeyID, "kid is the RFC 7638 thumbprint")
+			assert.Equal(t, kid, priv.KeyID, "kid is the RFC 7638 thumbprint")
 			if _, ok := tt.files[".pub.jwk.json"]; ok {
-				pub, err := jwt.ParseJWK(readFile(t, prefix+".pub.jwk.json"))
+				pub, err := jwk.ParseKey(readFile(t, prefix+".pub.jwk.json"))
 				require.NoError(t, err)
 				assert.Equal(t, kid, pub.KeyID)
 				assert.Equal(t, pub.Key, pub.Public().Key, "the published JWK holds no private key")

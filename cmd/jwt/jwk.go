@@ -4,12 +4,13 @@ import (
 	"crypto"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 )
 
 // secretJWK returns the file PREFIX.jwk.json: secret as an "oct" JWK with
 // alg and its RFC 7638 thumbprint as kid, mode 0600.
 func (c *cli) secretJWK(alg jwt.Algorithm, secret []byte) ([]keyFile, error) {
-	data, err := marshalJWK(&jwt.JWK{Key: secret, Algorithm: alg, Use: "sig"})
+	data, err := marshalJWK(&jwk.Key{Key: secret, Algorithm: alg, Use: "sig"})
 	if err != nil {
 		return nil, err
 	}
@@ -20,7 +21,7 @@ func (c *cli) secretJWK(alg jwt.Algorithm, secret []byte) ([]keyFile, error) {
 // PREFIX.pub.jwk.json (the public key), both with alg, use "sig" and the
 // key's RFC 7638 thumbprint as kid.
 func (c *cli) pairJWK(alg jwt.Algorithm, priv crypto.Signer) ([]keyFile, error) {
-	k := &jwt.JWK{Key: priv, Algorithm: alg, Use: "sig"}
+	k := &jwk.Key{Key: priv, Algorithm: alg, Use: "sig"}
 	privData, err := marshalJWK(k)
 	if err != nil {
 		return nil, err
@@ -36,7 +37,7 @@ func (c *cli) pairJWK(alg jwt.Algorithm, priv crypto.Signer) ([]keyFile, error) 
 }
 
 // marshalJWK sets k's kid to its thumbprint and encodes it, with a newline.
-func marshalJWK(k *jwt.JWK) ([]byte, error) {
+func marshalJWK(k *jwk.Key) ([]byte, error) {
 	kid, err := k.Thumbprint()
 	if err != nil {
 		return nil, err

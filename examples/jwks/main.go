@@ -1,7 +1,7 @@
 // Command jwks shows keys shared across two services: an issuer that signs
 // tokens with a rotating key ring and publishes its public keys at
 // /.well-known/jwks.json, and a resource service that verifies those tokens
-// with a RemoteKeySet of that URL. It rotates the issuer's key once,
+// with a jwk.RemoteSet of that URL. It rotates the issuer's key once,
 // printing what each service sees, and exits.
 //
 // Both services listen on 127.0.0.1 on ports the system chooses. To keep
@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 )
 
 func main() {
@@ -116,11 +117,11 @@ func run(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ring, err := jwt.NewKeyRing(first, jwt.KeyRingOptions{TokenLifetime: time.Hour, Now: clock.Now})
+	ring, err := jwk.NewKeyRing(first, jwk.KeyRingConfig{TokenLifetime: time.Hour, Now: clock.Now})
 	if err != nil {
 		return err
 	}
-	jwks, err := jwt.NewJWKSHandler(ring, jwt.JWKSHandlerOptions{MaxAge: time.Second})
+	jwks, err := jwk.NewHandler(ring, jwk.HandlerConfig{MaxAge: time.Second})
 	if err != nil {
 		return err
 	}
@@ -140,7 +141,7 @@ func run(out io.Writer) error {
 	// The resource service.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	keys, err := jwt.NewRemoteKeySet(ctx, issuerURL+"/.well-known/jwks.json", jwt.RemoteKeySetOptions{
+	keys, err := jwk.NewRemoteSet(ctx, issuerURL+"/.well-known/jwks.json", jwk.RemoteSetConfig{
 		MinRefreshInterval: 100 * time.Millisecond,
 		MaxRefreshInterval: 200 * time.Millisecond,
 	})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
+	"github.com/jwtpair/jwt/simplejwt"
 )
 
 // maxBodyBytes caps every request body. The token routes need a few
@@ -33,11 +35,14 @@ func newHandler(cfg appConfig) (http.Handler, error) {
 		Rotate:       cfg.rotate,
 		SubjectClaim: "user_id",
 		Expect:       jwt.Expect{Now: cfg.now},
+		// SimpleJWT's CHECK_USER_IS_ACTIVE: every refresh, over HTTP or
+		// not, asks whether the account is still active.
+		Active: cfg.users.Active,
 	})
 	if err != nil {
 		return nil, err
 	}
-	endpoints, err := jwt.NewEndpoints(jwt.EndpointConfig{Pairs: pairs, Authenticator: cfg.users, MaxBodyBytes: maxBodyBytes})
+	endpoints, err := simplejwt.NewHandler(simplejwt.Config{Pairs: pairs, Authenticator: cfg.users, MaxBodyBytes: maxBodyBytes})
 	if err != nil {
 		return nil, err
 	}
@@ -52,11 +57,11 @@ func newHandler(cfg appConfig) (http.Handler, error) {
 	}
 	jwks := http.Handler(http.HandlerFunc(notFound))
 	if v, ok := cfg.signer.(jwt.Verifier); ok && !isHMAC(cfg.signer.Algorithm()) {
-		src, err := jwt.NewStaticJWKS(v)
+		src, err := jwk.NewStaticSet(v)
 		if err != nil {
 			return nil, err
 		}
-		if jwks, err = jwt.NewJWKSHandler(src, jwt.JWKSHandlerOptions{}); err != nil {
+		if jwks, err = jwk.NewHandler(src, jwk.HandlerConfig{}); err != nil {
 			return nil, err
 		}
 	}

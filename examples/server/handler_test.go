@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,4 +148,35 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestRefreshRefusesInactiveAccounts checks that the refresh route asks
+// the user table, through the pair manager's Active, before issuing.
+func TestRefreshRefusesInactiveAccounts(t *testing.T) {
+	key, err := jwt.NewHMAC(jwt.HS256, []byte("a handler test secret of 32 b..."))
+	require.NoError(t, err)
+	h, err := newHandler(appConfig{signer: key, users: testUsers(t), logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	now := time.Now().Unix()
+	for _, tt := range []struct {
+		name, userID string
+		status       int
+	}{
+		{name: "active user", userID: "1", status: http.StatusOK},
+		{name: "inactive user", userID: "2", status: http.StatusUnauthorized},
+		{name: "unknown user", userID: "7", status: http.StatusUnauthorized},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, err := jwt.Sign(key, map[string]any{"token_type": "refresh", "exp": now + 60, "iat": now, "jti": "0123456789abcdef0123456789abcdef", "user_id": tt.userID})
+			require.NoError(t, err)
+			r := httptest.NewRequest(http.MethodPost, "/api/token/refresh/", strings.NewReader(`{"refresh":"`+tok+`"}`))
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			require.Equal(t, tt.status, w.Code, w.Body.String())
+			if tt.status == http.StatusUnauthorized {
+				assert.JSONEq(t, `{"detail":"No active account found for the given token."}`, w.Body.String())
+			}
+		})
+	}
 }

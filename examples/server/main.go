@@ -32,6 +32,7 @@ import (
 	"github.com/jwtpair/jwt"
 	"github.com/jwtpair/jwt/internal/envflag"
 	"github.com/jwtpair/jwt/internal/keyfile"
+	"github.com/jwtpair/jwt/jwk"
 )
 
 // The server's timeouts and limits.
@@ -190,7 +191,7 @@ func loadSigner(alg jwt.Algorithm, path string, log *slog.Logger) (jwt.Signer, e
 	if k, ok := s.(interface{ KeyID() string }); ok && k.KeyID() != "" {
 		return s, nil
 	}
-	j, err := jwt.PublicJWK(s.(jwt.Verifier))
+	j, err := jwk.Public(s.(jwt.Verifier))
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -222,7 +223,7 @@ func TestAsymmetricAlgorithmsPublishJWKS(t *testing.T) {
 			require.Equal(t, 200, resp.StatusCode)
 			raw, err := io.ReadAll(resp.Body)
 			require.NoError(t, err)
-			set, err := jwt.ParseJWKSet(raw)
+			set, err := jwk.ParseSet(raw)
 			require.NoError(t, err)
 			require.Len(t, set.Keys, 1)
 			assert.NotContains(t, string(raw), `"d"`, "no private member")

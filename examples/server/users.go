@@ -61,8 +61,9 @@ func derivePBKDF2(password string, salt []byte, iterations int) []byte {
 	return k
 }
 
-// users is the server's user table: a jwt.Authenticator. It does not
-// change once made, so it is safe for concurrent use.
+// users is the server's user table: a simplejwt.Authenticator, and with
+// Active the account check of the pair manager. It does not change once
+// made, so it is safe for concurrent use.
 type users struct {
 	byName, byID map[string]*account
 	// dummy is hashed against for an unknown username, so that it takes
@@ -108,7 +109,8 @@ func (u *users) Authenticate(_ context.Context, username, password string) (stri
 	return a.id, nil, nil
 }
 
-// Active reports whether subject is the id of an active account.
+// Active reports whether subject is the id of an active account. It is
+// the PairConfig.Active of the pair manager, asked before every refresh.
 func (u *users) Active(_ context.Context, subject string) error {
 	if a, ok := u.byID[subject]; ok && a.active {
 		return nil

@@ -1,9 +1,7 @@
-package jwt_test
+package jwk_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -15,271 +13,10 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// ---- the handler ----
-
-func serve(h http.Handler, method string, header http.Header) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, "/.well-known/jwks.json", nil)
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
-}
-
-func newHandler(t testing.TB, src jwt.JWKSSource, opts jwt.JWKSHandlerOptions) *jwt.JWKSHandler {
-	t.Helper()
-	h, err := jwt.NewJWKSHandler(src, opts)
-	require.NoError(t, err)
-	return h
-}
-
-func TestJWKSHandlerGet(t *testing.T) {
-	rsaSigner, err := jwt.NewRSASigner(jwt.RS256, rsaTestKey(t))
-	require.NoError(t, err)
-	ec := ecKey(t).WithKeyID("ec-1")
-	src, err := jwt.NewStaticJWKS(rsaSigner, ec, edKey(t, 1).Public())
-	require.NoError(t, err)
-	rec := serve(newHandler(t, src, jwt.JWKSHandlerOptions{}), http.MethodGet, nil)
-
-	require.Equal(t, http.StatusOK, rec.Code)
-	assert.Equal(t, "application/jwk-set+json", rec.Header().Get("Content-Type"))
-	assert.Equal(t, "public, max-age=300", rec.Header().Get("Cache-Control"), "max-age defaults to 5 minutes")
-	assert.Equal(t, 5*time.Minute, jwt.DefaultJWKSMaxAge)
-	assert.Regexp(t, `^"[A-Za-z0-9_-]{43}"$`, rec.Header().Get("ETag"), "a strong ETag")
-	assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
-
-	var raw struct {
-		Keys []map[string]any `json:"keys"`
-	}
-	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &raw))
-	require.Len(t, raw.Keys, 3)
-	for _, k := range raw.Keys {
-		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k"} {
-			assert.NotContains(t, k, private, "public members only")
-		}
-		assert.NotEmpty(t, k["kid"])
-		assert.NotEmpty(t, k["alg"])
-		assert.Equal(t, "sig", k["use"])
-	}
-	assert.Equal(t, "RS256", raw.Keys[0]["alg"])
-	assert.Equal(t, "ec-1", raw.Keys[1]["kid"])
-	set, err := jwt.ParseJWKSet(rec.Body.Bytes())
-	require.NoError(t, err)
-	tp, err := set.Keys[0].Thumbprint()
-	require.NoError(t, err)
-	assert.Equal(t, tp, set.Keys[0].KeyID, "kid defaults to the thumbprint")
-	_, err = set.KeySet()
-	require.NoError(t, err)
-}
-
-func TestJWKSHandlerHead(t *testing.T) {
-	src, err := jwt.NewStaticJWKS(edKey(t, 1))
-	require.NoError(t, err)
-	h := newHandler(t, src, jwt.JWKSHandlerOptions{})
-	get := serve(h, http.MethodGet, nil)
-	head := serve(h, http.MethodHead, nil)
-	require.Equal(t, http.StatusOK, head.Code)
-	assert.Empty(t, head.Body.Bytes())
-	for _, name := range []string{"Content-Type", "Cache-Control", "ETag", "Content-Length"} {
-		assert.Equal(t, get.Header().Get(name), head.Header().Get(name), name)
-	}
-	assert.NotEmpty(t, head.Header().Get("Content-Length"))
-}
-
-func TestJWKSHandlerMethodNotAllowed(t *testing.T) {
-	src, err := jwt.NewStaticJWKS(edKey(t, 1))
-	require.NoError(t, err)
-	h := newHandler(t, src, jwt.JWKSHandlerOptions{})
-	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
-		t.Run(method, func(t *testing.T) {
-			rec := serve(h, method, nil)
-			assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
-			assert.Equal(t, "GET, HEAD", rec.Header().Get("Allow"))
-			assert.NotContains(t, rec.Body.String(), "keys")
-		})
-	}
-}
-
-func TestJWKSHandlerConditionalGet(t *testing.T) {
-	src, err := jwt.NewStaticJWKS(edKey(t, 1))
-	require.NoError(t, err)
-	h := newHandler(t, src, jwt.JWKSHandlerOptions{})
-	etag := serve(h, http.MethodGet, nil).Header().Get("ETag")
-	tests := []struct {
-		name        string
-		ifNoneMatch []string
-		wantStatus  int
-	}{
-		{name: "none", wantStatus: http.StatusOK},
-		{name: "same tag", ifNoneMatch: []string{etag}, wantStatus: http.StatusNotModified},
-		{name: "weak form of the tag", ifNoneMatch: []string{"W/" + etag}, wantStatus: http.StatusNotModified},
-		{name: "tag in a list", ifNoneMatch: []string{`"a", W/"b,c" ,` + etag}, wantStatus: http.StatusNotModified},
-		{name: "tag in a second field", ifNoneMatch: []string{`"a"`, etag}, wantStatus: http.StatusNotModified},
-		{name: "star", ifNoneMatch: []string{"*"}, wantStatus: http.StatusNotModified},
-		{name: "other tag", ifNoneMatch: []string{`"other"`}, wantStatus: http.StatusOK},
-		{name: "tag without quotes", ifNoneMatch: []string{strings.Trim(etag, `"`)}, wantStatus: http.StatusOK},
-		{name: "unterminated tag", ifNoneMatch: []string{etag[:len(etag)-1]}, wantStatus: http.StatusOK},
-		{name: "empty", ifNoneMatch: []string{""}, wantStatus: http.StatusOK},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(h, http.MethodGet, http.Header{"If-None-Match": tt.ifNoneMatch})
-			require.Equal(t, tt.wantStatus, rec.Code)
-			assert.Equal(t, etag, rec.Header().Get("ETag"))
-			assert.Equal(t, "public, max-age=300", rec.Header().Get("Cache-Control"))
-			if tt.wantStatus == http.StatusNotModified {
-				assert.Empty(t, rec.Body.Bytes())
-			} else {
-				assert.NotEmpty(t, rec.Body.Bytes())
-			}
-		})
-	}
-}
-
-func TestJWKSHandlerMaxAge(t *testing.T) {
-	src, err := jwt.NewStaticJWKS(edKey(t, 1))
-	require.NoError(t, err)
-	tests := []struct {
-		name   string
-		maxAge time.Duration
-		want   string
-	}{
-		{name: "zero means the default", maxAge: 0, want: "public, max-age=300"},
-		{name: "whole seconds", maxAge: 90 * time.Second, want: "public, max-age=90"},
-		{name: "fractions dropped", maxAge: 1500 * time.Millisecond, want: "public, max-age=1"},
-		{name: "negative", maxAge: -1, want: "no-cache"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(newHandler(t, src, jwt.JWKSHandlerOptions{MaxAge: tt.maxAge}), http.MethodGet, nil)
-			assert.Equal(t, tt.want, rec.Header().Get("Cache-Control"))
-		})
-	}
-}
-
-func TestJWKSHandlerFollowsRing(t *testing.T) {
-	r, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{})
-	require.NoError(t, err)
-	h := newHandler(t, r, jwt.JWKSHandlerOptions{})
-	before := serve(h, http.MethodGet, nil)
-	again := serve(h, http.MethodGet, nil)
-	assert.Equal(t, before.Header().Get("ETag"), again.Header().Get("ETag"))
-	assert.Equal(t, before.Body.String(), again.Body.String())
-
-	kid, err := r.Add(edKey(t, 2))
-	require.NoError(t, err)
-	after := serve(h, http.MethodGet, http.Header{"If-None-Match": {before.Header().Get("ETag")}})
-	require.Equal(t, http.StatusOK, after.Code, "a new key changes the tag")
-	assert.NotEqual(t, before.Header().Get("ETag"), after.Header().Get("ETag"))
-	assert.Contains(t, after.Body.String(), kid)
-}
-
-// sourceFunc is a JWKSSource of a function.
-type sourceFunc func() (*jwt.JWKSet, error)
-
-func (f sourceFunc) PublicJWKSet() (*jwt.JWKSet, error) { return f() }
-
-func TestNewJWKSHandlerRefuses(t *testing.T) {
-	edPub := edKey(t, 1).PublicKey()
-	tests := []struct {
-		name    string
-		src     jwt.JWKSSource
-		wantErr error
-	}{
-		{name: "nil source", src: nil, wantErr: jwt.ErrInvalidKey},
-		{name: "source fails", src: sourceFunc(func() (*jwt.JWKSet, error) { return nil, jwt.ErrWeakKey }), wantErr: jwt.ErrWeakKey},
-		{name: "nil set", src: sourceFunc(func() (*jwt.JWKSet, error) { return nil, nil }), wantErr: jwt.ErrInvalidKey},
-		{name: "secret key", src: sourceFunc(func() (*jwt.JWKSet, error) {
-			return &jwt.JWKSet{Keys: []*jwt.JWK{{Key: make([]byte, 32), Algorithm: jwt.HS256, KeyID: "s"}}}, nil
-		}), wantErr: jwt.ErrInvalidKey},
-		{name: "key without alg", src: sourceFunc(func() (*jwt.JWKSet, error) {
-			return &jwt.JWKSet{Keys: []*jwt.JWK{{Key: edPub, KeyID: "e"}}}, nil
-		}), wantErr: jwt.ErrInvalidKey},
-		{name: "nil key", src: sourceFunc(func() (*jwt.JWKSet, error) { return &jwt.JWKSet{Keys: []*jwt.JWK{nil}}, nil }), wantErr: jwt.ErrInvalidKey},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, err := jwt.NewJWKSHandler(tt.src, jwt.JWKSHandlerOptions{})
-			require.ErrorIs(t, err, tt.wantErr)
-			assert.Nil(t, h)
-		})
-	}
-}
-
-func TestJWKSHandlerPublishesOnlyPublicMembers(t *testing.T) {
-	priv := edKey(t, 1)
-	src := sourceFunc(func() (*jwt.JWKSet, error) {
-		return &jwt.JWKSet{Keys: []*jwt.JWK{{Key: priv.PrivateKey(), Algorithm: jwt.EdDSA, KeyID: "e"}}}, nil
-	})
-	rec := serve(newHandler(t, src, jwt.JWKSHandlerOptions{}), http.MethodGet, nil)
-	require.Equal(t, http.StatusOK, rec.Code)
-	var raw struct {
-		Keys []map[string]any `json:"keys"`
-	}
-	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &raw))
-	require.Len(t, raw.Keys, 1)
-	assert.NotContains(t, raw.Keys[0], "d")
-	assert.Equal(t, jwtB64.EncodeToString(priv.PublicKey()), raw.Keys[0]["x"])
-}
-
-func TestJWKSHandlerSourceFailsLater(t *testing.T) {
-	var fail atomic.Bool
-	ok, err := jwt.NewStaticJWKS(edKey(t, 1))
-	require.NoError(t, err)
-	src := sourceFunc(func() (*jwt.JWKSet, error) {
-		if fail.Load() {
-			return nil, errors.New("secret detail")
-		}
-		return ok.PublicJWKSet()
-	})
-	h := newHandler(t, src, jwt.JWKSHandlerOptions{})
-	fail.Store(true)
-	rec := serve(h, http.MethodGet, nil)
-	assert.Equal(t, http.StatusInternalServerError, rec.Code)
-	assert.NotContains(t, rec.Body.String(), "secret detail")
-	assert.Empty(t, rec.Header().Get("ETag"))
-}
-
-func TestNewStaticJWKS(t *testing.T) {
-	seed, err := b64(rfc8037Seed)
-	require.NoError(t, err)
-	rfcKey, err := jwt.NewEdDSASigner(edPrivate(seed))
-	require.NoError(t, err)
-	hmacKey, err := jwt.NewHMAC(jwt.HS256, make([]byte, 32))
-	require.NoError(t, err)
-
-	src, err := jwt.NewStaticJWKS(rfcKey)
-	require.NoError(t, err)
-	set, err := src.PublicJWKSet()
-	require.NoError(t, err)
-	assert.Equal(t, rfc8037Thumbprint, set.Keys[0].KeyID, "kid defaults to the RFC 7638 thumbprint")
-
-	tests := []struct {
-		name    string
-		keys    []jwt.Verifier
-		wantErr error
-	}{
-		{name: "no key", wantErr: jwt.ErrInvalidKey},
-		{name: "nil key", keys: []jwt.Verifier{nil}, wantErr: jwt.ErrInvalidKey},
-		{name: "HMAC", keys: []jwt.Verifier{hmacKey}, wantErr: jwt.ErrKeyMismatch},
-		{name: "same key twice", keys: []jwt.Verifier{rfcKey, rfcKey.Public()}, wantErr: jwt.ErrDuplicateKeyID},
-		{name: "same kid twice", keys: []jwt.Verifier{edKey(t, 1).WithKeyID("a"), edKey(t, 2).WithKeyID("a")}, wantErr: jwt.ErrDuplicateKeyID},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := jwt.NewStaticJWKS(tt.keys...)
-			require.ErrorIs(t, err, tt.wantErr)
-			assert.Nil(t, s)
-		})
-	}
-}
-
-// ---- the remote key set ----
 
 // handlerTransport answers requests with a handler in the caller's
 // goroutine: no network, so that tests run under synctest.
@@ -340,30 +77,30 @@ func respond(status int, cc string, body []byte) http.Handler {
 // setOf returns the JWK Set body of keys.
 func setOf(t testing.TB, keys ...jwt.Verifier) []byte {
 	t.Helper()
-	src, err := jwt.NewStaticJWKS(keys...)
+	src, err := jwk.NewStaticSet(keys...)
 	require.NoError(t, err)
-	return serve(newHandler(t, src, jwt.JWKSHandlerOptions{}), http.MethodGet, nil).Body.Bytes()
+	return serve(newHandler(t, src, jwk.HandlerConfig{}), http.MethodGet, nil).Body.Bytes()
 }
 
 const issuerURL = "https://issuer.test/.well-known/jwks.json"
 
-// newRemote returns a RemoteKeySet of iss over handlerTransport, closed
+// newRemote returns a RemoteSet of iss over handlerTransport, closed
 // when the test ends.
-func newRemote(t testing.TB, iss http.Handler, opts jwt.RemoteKeySetOptions) *jwt.RemoteKeySet {
+func newRemote(t testing.TB, iss http.Handler, opts jwk.RemoteSetConfig) *jwk.RemoteSet {
 	t.Helper()
 	opts.Client = &http.Client{Transport: handlerTransport{iss}}
-	r, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, opts)
+	r, err := jwk.NewRemoteSet(context.Background(), issuerURL, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { r.Close() })
 	return r
 }
 
-func TestRemoteKeySetVerifies(t *testing.T) {
-	ring, err := jwt.NewKeyRing(ecKey(t), jwt.KeyRingOptions{})
+func TestRemoteSetVerifies(t *testing.T) {
+	ring, err := jwk.NewKeyRing(ecKey(t), jwk.KeyRingConfig{})
 	require.NoError(t, err)
-	srv := httptest.NewServer(newHandler(t, ring, jwt.JWKSHandlerOptions{}))
+	srv := httptest.NewServer(newHandler(t, ring, jwk.HandlerConfig{}))
 	defer srv.Close()
-	remote, err := jwt.NewRemoteKeySet(context.Background(), srv.URL, jwt.RemoteKeySetOptions{})
+	remote, err := jwk.NewRemoteSet(context.Background(), srv.URL, jwk.RemoteSetConfig{})
 	require.NoError(t, err)
 	defer remote.Close()
 
@@ -379,19 +116,19 @@ func TestRemoteKeySetVerifies(t *testing.T) {
 	require.ErrorIs(t, jwt.Verify(forged, remote, nil), jwt.ErrAlgorithm)
 }
 
-// TestRemoteKeySetUnknownKidStorm: a flood of tokens with a kid the set
+// TestRemoteSetUnknownKidStorm: a flood of tokens with a kid the set
 // does not hold causes one fetch, not one per token.
-func TestRemoteKeySetUnknownKidStorm(t *testing.T) {
+func TestRemoteSetUnknownKidStorm(t *testing.T) {
 	clk := newClock()
 	iss := newIssuer(respond(http.StatusOK, "max-age=3600", setOf(t, edKey(t, 1).WithKeyID("known"))))
 	srv := httptest.NewServer(iss)
 	defer srv.Close()
-	remote, err := jwt.NewRemoteKeySet(context.Background(), srv.URL, jwt.RemoteKeySetOptions{Now: clk.Now})
+	remote, err := jwk.NewRemoteSet(context.Background(), srv.URL, jwk.RemoteSetConfig{Now: clk.Now})
 	require.NoError(t, err)
 	defer remote.Close()
 	require.EqualValues(t, 1, iss.fetches.Load())
 
-	clk.Advance(jwt.DefaultMinRefreshInterval)
+	clk.Advance(jwk.DefaultMinRefreshInterval)
 	tok, err := jwt.Sign(edKey(t, 2).WithKeyID("unknown"), claimsAt(clk.Now(), time.Hour))
 	require.NoError(t, err)
 	var wg sync.WaitGroup
@@ -406,15 +143,15 @@ func TestRemoteKeySetUnknownKidStorm(t *testing.T) {
 	assert.EqualValues(t, 2, iss.fetches.Load())
 }
 
-// TestRemoteKeySetCoalescesFetches holds the fetch until every caller
+// TestRemoteSetCoalescesFetches holds the fetch until every caller
 // waits, so that only sharing, not the rate limit, can keep the count at
 // one.
-func TestRemoteKeySetCoalescesFetches(t *testing.T) {
+func TestRemoteSetCoalescesFetches(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		known := edKey(t, 1).WithKeyID("known")
 		newKey := edKey(t, 2).WithKeyID("new")
 		iss := newIssuer(respond(http.StatusOK, "", setOf(t, known)))
-		remote := newRemote(t, iss, jwt.RemoteKeySetOptions{MinRefreshInterval: time.Nanosecond})
+		remote := newRemote(t, iss, jwk.RemoteSetConfig{MinRefreshInterval: time.Nanosecond})
 		gate := make(chan struct{})
 		iss.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			<-gate
@@ -440,31 +177,31 @@ func TestRemoteKeySetCoalescesFetches(t *testing.T) {
 	})
 }
 
-func TestRemoteKeySetFindsNewKey(t *testing.T) {
+func TestRemoteSetFindsNewKey(t *testing.T) {
 	clk := newClock()
 	old, next := edKey(t, 1).WithKeyID("old"), ecKey(t).WithKeyID("next")
 	iss := newIssuer(respond(http.StatusOK, "max-age=3600", setOf(t, old)))
-	remote := newRemote(t, iss, jwt.RemoteKeySetOptions{Now: clk.Now})
+	remote := newRemote(t, iss, jwk.RemoteSetConfig{Now: clk.Now})
 	iss.serve(respond(http.StatusOK, "max-age=3600", setOf(t, old, next)))
 	tok, err := jwt.Sign(next, claimsAt(clk.Now(), 2*time.Hour))
 	require.NoError(t, err)
 	expect := jwt.Expect{Now: clk.Now}
 
-	clk.Advance(jwt.DefaultMinRefreshInterval - time.Second)
+	clk.Advance(jwk.DefaultMinRefreshInterval - time.Second)
 	require.ErrorIs(t, expect.Verify(tok, remote, nil), jwt.ErrUnknownKey, "at most one fetch per MinRefreshInterval")
 	assert.EqualValues(t, 1, iss.fetches.Load())
 
 	clk.Advance(time.Second)
 	require.NoError(t, expect.Verify(tok, remote, nil))
 	assert.EqualValues(t, 2, iss.fetches.Load())
-	assert.Equal(t, time.Minute, jwt.DefaultMinRefreshInterval)
+	assert.Equal(t, time.Minute, jwk.DefaultMinRefreshInterval)
 }
 
-func TestRemoteKeySetBackgroundRefresh(t *testing.T) {
+func TestRemoteSetBackgroundRefresh(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		k1, k2 := edKey(t, 1).WithKeyID("k1"), edKey(t, 2).WithKeyID("k2")
 		iss := newIssuer(respond(http.StatusOK, "max-age=100", setOf(t, k1)))
-		remote := newRemote(t, iss, jwt.RemoteKeySetOptions{MinRefreshInterval: 10 * time.Second})
+		remote := newRemote(t, iss, jwk.RemoteSetConfig{MinRefreshInterval: 10 * time.Second})
 		start := time.Now()
 
 		gate := make(chan struct{})
@@ -500,9 +237,9 @@ func TestRemoteKeySetBackgroundRefresh(t *testing.T) {
 	})
 }
 
-func TestRemoteKeySetDropsRemovedKey(t *testing.T) {
+func TestRemoteSetDropsRemovedKey(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ring, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{})
+		ring, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{})
 		require.NoError(t, err)
 		old, err := jwt.Sign(ring, claimsAt(time.Now(), 24*time.Hour))
 		require.NoError(t, err)
@@ -510,7 +247,7 @@ func TestRemoteKeySetDropsRemovedKey(t *testing.T) {
 		newKID, err := ring.Add(edKey(t, 2))
 		require.NoError(t, err)
 		require.NoError(t, ring.Promote(newKID))
-		remote := newRemote(t, newHandler(t, ring, jwt.JWKSHandlerOptions{MaxAge: time.Minute}), jwt.RemoteKeySetOptions{})
+		remote := newRemote(t, newHandler(t, ring, jwk.HandlerConfig{MaxAge: time.Minute}), jwk.RemoteSetConfig{})
 		require.NoError(t, jwt.Verify(old, remote, nil))
 
 		require.NoError(t, ring.Remove(oldKID))
@@ -521,7 +258,7 @@ func TestRemoteKeySetDropsRemovedKey(t *testing.T) {
 	})
 }
 
-func TestRemoteKeySetLifetime(t *testing.T) {
+func TestRemoteSetLifetime(t *testing.T) {
 	k := edKey(t, 1).WithKeyID("k")
 	body := setOf(t, k)
 	tests := []struct {
@@ -558,7 +295,7 @@ func TestRemoteKeySetLifetime(t *testing.T) {
 				}
 				w.Write(body)
 			}))
-			remote := newRemote(t, iss, jwt.RemoteKeySetOptions{Now: clk.Now, MaxStale: -1})
+			remote := newRemote(t, iss, jwk.RemoteSetConfig{Now: clk.Now, NoStale: true})
 			iss.serve(respond(http.StatusServiceUnavailable, "", nil))
 
 			clk.Advance(tt.want - time.Second)
@@ -566,14 +303,14 @@ func TestRemoteKeySetLifetime(t *testing.T) {
 			require.NoError(t, err)
 			clk.Advance(time.Second)
 			_, err = remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
-			require.ErrorIs(t, err, jwt.ErrKeySetUnavailable)
-			require.ErrorIs(t, err, jwt.ErrKeySetFetch)
+			require.ErrorIs(t, err, jwk.ErrKeySetUnavailable)
+			require.ErrorIs(t, err, jwk.ErrKeySetFetch)
 		})
 	}
-	assert.Equal(t, time.Hour, jwt.DefaultMaxRefreshInterval)
+	assert.Equal(t, time.Hour, jwk.DefaultMaxRefreshInterval)
 }
 
-func TestRemoteKeySetRefreshBounds(t *testing.T) {
+func TestRemoteSetRefreshBounds(t *testing.T) {
 	k := edKey(t, 1).WithKeyID("k")
 	tests := []struct {
 		name     string
@@ -584,42 +321,44 @@ func TestRemoteKeySetRefreshBounds(t *testing.T) {
 		{name: "own minimum", min: 10 * time.Minute, cc: "max-age=60", want: 10 * time.Minute},
 		{name: "own maximum", max: 2 * time.Minute, cc: "max-age=600", want: 2 * time.Minute},
 		{name: "maximum below minimum counts as minimum", min: 5 * time.Minute, max: time.Minute, cc: "max-age=1", want: 5 * time.Minute},
-		{name: "negative minimum means the default", min: -1, cc: "max-age=1", want: jwt.DefaultMinRefreshInterval},
-		{name: "negative maximum means the default", max: -1, want: jwt.DefaultMaxRefreshInterval},
+		{name: "zero minimum means the default", cc: "max-age=1", want: jwk.DefaultMinRefreshInterval},
+		{name: "zero maximum means the default", want: jwk.DefaultMaxRefreshInterval},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock()
 			iss := newIssuer(respond(http.StatusOK, tt.cc, setOf(t, k)))
-			remote := newRemote(t, iss, jwt.RemoteKeySetOptions{Now: clk.Now, MaxStale: -1, MinRefreshInterval: tt.min, MaxRefreshInterval: tt.max})
+			remote := newRemote(t, iss, jwk.RemoteSetConfig{Now: clk.Now, NoStale: true, MinRefreshInterval: tt.min, MaxRefreshInterval: tt.max})
 			iss.serve(respond(http.StatusServiceUnavailable, "", nil))
 			clk.Advance(tt.want - time.Second)
 			_, err := remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
 			require.NoError(t, err)
 			clk.Advance(time.Second)
 			_, err = remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
-			require.ErrorIs(t, err, jwt.ErrKeySetUnavailable)
+			require.ErrorIs(t, err, jwk.ErrKeySetUnavailable)
 		})
 	}
 }
 
-func TestRemoteKeySetMaxStale(t *testing.T) {
+func TestRemoteSetMaxStale(t *testing.T) {
 	k := edKey(t, 1).WithKeyID("k")
 	tests := []struct {
 		name     string
 		maxStale time.Duration
+		noStale  bool
 		want     time.Duration // after the end of the lifetime
 	}{
 		{name: "defaults to 15 minutes", maxStale: 0, want: 15 * time.Minute},
 		{name: "own", maxStale: time.Minute, want: time.Minute},
+		{name: "none with NoStale", noStale: true, want: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := newClock()
 			iss := newIssuer(respond(http.StatusOK, "max-age=600", setOf(t, k)))
 			var fetchErrs atomic.Int64
-			remote := newRemote(t, iss, jwt.RemoteKeySetOptions{Now: clk.Now, MaxStale: tt.maxStale, OnFetchError: func(err error) {
-				assert.ErrorIs(t, err, jwt.ErrKeySetFetch)
+			remote := newRemote(t, iss, jwk.RemoteSetConfig{Now: clk.Now, MaxStale: tt.maxStale, NoStale: tt.noStale, OnFetchError: func(err error) {
+				assert.ErrorIs(t, err, jwk.ErrKeySetFetch)
 				fetchErrs.Add(1)
 			}})
 			iss.serve(respond(http.StatusBadGateway, "", nil))
@@ -629,36 +368,36 @@ func TestRemoteKeySetMaxStale(t *testing.T) {
 			assert.EqualValues(t, 1, iss.fetches.Load(), "readers of a usable set do not fetch")
 			clk.Advance(time.Second)
 			_, err = remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
-			require.ErrorIs(t, err, jwt.ErrKeySetUnavailable)
+			require.ErrorIs(t, err, jwk.ErrKeySetUnavailable)
 			assert.EqualValues(t, 1, fetchErrs.Load())
 		})
 	}
-	assert.Equal(t, 15*time.Minute, jwt.DefaultMaxStale)
+	assert.Equal(t, 15*time.Minute, jwk.DefaultMaxStale)
 }
 
-func TestRemoteKeySetRecoversAfterOutage(t *testing.T) {
+func TestRemoteSetRecoversAfterOutage(t *testing.T) {
 	clk := newClock()
 	k := edKey(t, 1).WithKeyID("k")
 	good := respond(http.StatusOK, "max-age=60", setOf(t, k))
 	iss := newIssuer(good)
-	remote := newRemote(t, iss, jwt.RemoteKeySetOptions{Now: clk.Now, MaxStale: -1})
+	remote := newRemote(t, iss, jwk.RemoteSetConfig{Now: clk.Now, NoStale: true})
 	iss.serve(respond(http.StatusInternalServerError, "", nil))
 	clk.Advance(time.Minute)
 	_, err := remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
-	require.ErrorIs(t, err, jwt.ErrKeySetUnavailable)
+	require.ErrorIs(t, err, jwk.ErrKeySetUnavailable)
 	iss.serve(good)
 	_, err = remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
-	require.ErrorIs(t, err, jwt.ErrKeySetUnavailable, "no second fetch within MinRefreshInterval")
+	require.ErrorIs(t, err, jwk.ErrKeySetUnavailable, "no second fetch within MinRefreshInterval")
 	assert.EqualValues(t, 2, iss.fetches.Load())
 	clk.Advance(time.Minute)
 	_, err = remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
 	require.NoError(t, err)
 }
 
-func TestRemoteKeySetBadResponses(t *testing.T) {
+func TestRemoteSetBadResponses(t *testing.T) {
 	k := edKey(t, 1).WithKeyID("k")
 	good := setOf(t, k)
-	huge := append(append([]byte(nil), good...), strings.Repeat(" ", jwt.MaxJWKSetSize)...)
+	huge := append(append([]byte(nil), good...), strings.Repeat(" ", jwk.MaxSetSize)...)
 	tests := []struct {
 		name    string
 		handler http.Handler
@@ -688,12 +427,12 @@ func TestRemoteKeySetBadResponses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// Long enough for a quick answer on a loaded machine; "too slow"
 			// waits it out twice.
-			opts := jwt.RemoteKeySetOptions{Timeout: 500 * time.Millisecond}
+			opts := jwk.RemoteSetConfig{Timeout: 500 * time.Millisecond}
 
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
-			remote, err := jwt.NewRemoteKeySet(context.Background(), srv.URL, opts)
-			require.ErrorIs(t, err, jwt.ErrKeySetFetch, "the first fetch")
+			remote, err := jwk.NewRemoteSet(context.Background(), srv.URL, opts)
+			require.ErrorIs(t, err, jwk.ErrKeySetFetch, "the first fetch")
 			assert.Nil(t, remote)
 
 			clk := newClock()
@@ -703,7 +442,7 @@ func TestRemoteKeySetBadResponses(t *testing.T) {
 			var fetchErr atomic.Pointer[error]
 			opts.Now = clk.Now
 			opts.OnFetchError = func(err error) { fetchErr.Store(&err) }
-			remote, err = jwt.NewRemoteKeySet(context.Background(), srv2.URL, opts)
+			remote, err = jwk.NewRemoteSet(context.Background(), srv2.URL, opts)
 			require.NoError(t, err)
 			defer remote.Close()
 			iss.serve(tt.handler)
@@ -711,19 +450,19 @@ func TestRemoteKeySetBadResponses(t *testing.T) {
 			_, err = remote.VerifierFor(context.Background(), jwt.Header{KeyID: "other"})
 			require.ErrorIs(t, err, jwt.ErrUnknownKey)
 			require.NotNil(t, fetchErr.Load(), "a refetch was made and failed")
-			require.ErrorIs(t, *fetchErr.Load(), jwt.ErrKeySetFetch)
+			require.ErrorIs(t, *fetchErr.Load(), jwk.ErrKeySetFetch)
 			_, err = remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
 			require.NoError(t, err, "the old set is kept")
 		})
 	}
 }
 
-func TestRemoteKeySetRevalidates(t *testing.T) {
+func TestRemoteSetRevalidates(t *testing.T) {
 	clk := newClock()
-	src, err := jwt.NewStaticJWKS(edKey(t, 1).WithKeyID("k"))
+	src, err := jwk.NewStaticSet(edKey(t, 1).WithKeyID("k"))
 	require.NoError(t, err)
 	var notModified atomic.Int64
-	h := newHandler(t, src, jwt.JWKSHandlerOptions{MaxAge: time.Minute})
+	h := newHandler(t, src, jwk.HandlerConfig{MaxAge: time.Minute})
 	iss := newIssuer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
@@ -736,7 +475,7 @@ func TestRemoteKeySetRevalidates(t *testing.T) {
 		w.WriteHeader(rec.Code)
 		w.Write(rec.Body.Bytes())
 	}))
-	remote := newRemote(t, iss, jwt.RemoteKeySetOptions{Now: clk.Now, MaxStale: -1})
+	remote := newRemote(t, iss, jwk.RemoteSetConfig{Now: clk.Now, NoStale: true})
 	etag := serve(h, http.MethodGet, nil).Header().Get("ETag")
 	assert.Equal(t, "application/jwk-set+json, application/json", iss.lastRequest().Get("Accept"))
 
@@ -751,14 +490,13 @@ func TestRemoteKeySetRevalidates(t *testing.T) {
 	assert.EqualValues(t, 2, iss.fetches.Load())
 }
 
-func TestRemoteKeySetFetchTimeout(t *testing.T) {
+func TestRemoteSetFetchTimeout(t *testing.T) {
 	tests := []struct {
 		name    string
 		timeout time.Duration
 		want    time.Duration
 	}{
 		{name: "defaults to 10 seconds", timeout: 0, want: 10 * time.Second},
-		{name: "negative means the default", timeout: -1, want: jwt.DefaultFetchTimeout},
 		{name: "own", timeout: 3 * time.Second, want: 3 * time.Second},
 	}
 	for _, tt := range tests {
@@ -766,22 +504,22 @@ func TestRemoteKeySetFetchTimeout(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				hang := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 				start := time.Now()
-				_, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, jwt.RemoteKeySetOptions{Timeout: tt.timeout, Client: &http.Client{Transport: handlerTransport{hang}}})
-				require.ErrorIs(t, err, jwt.ErrKeySetFetch)
+				_, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{Timeout: tt.timeout, Client: &http.Client{Transport: handlerTransport{hang}}})
+				require.ErrorIs(t, err, jwk.ErrKeySetFetch)
 				require.ErrorIs(t, err, context.DeadlineExceeded)
 				assert.Equal(t, tt.want, time.Since(start))
 			})
 		})
 	}
-	assert.Equal(t, 10*time.Second, jwt.DefaultFetchTimeout)
+	assert.Equal(t, 10*time.Second, jwk.DefaultFetchTimeout)
 }
 
-func TestRemoteKeySetRetriesInBackground(t *testing.T) {
+func TestRemoteSetRetriesInBackground(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		k := edKey(t, 1).WithKeyID("k")
 		good := respond(http.StatusOK, "max-age=100", setOf(t, k))
 		iss := newIssuer(good)
-		remote := newRemote(t, iss, jwt.RemoteKeySetOptions{MinRefreshInterval: 20 * time.Second})
+		remote := newRemote(t, iss, jwk.RemoteSetConfig{MinRefreshInterval: 20 * time.Second})
 		iss.serve(respond(http.StatusServiceUnavailable, "", nil))
 		time.Sleep(75 * time.Second) // refresh fails
 		synctest.Wait()
@@ -800,28 +538,28 @@ func TestRemoteKeySetRetriesInBackground(t *testing.T) {
 	})
 }
 
-func TestRemoteKeySetClose(t *testing.T) {
+func TestRemoteSetClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		k := edKey(t, 1).WithKeyID("k")
 		iss := newIssuer(respond(http.StatusOK, "max-age=60", setOf(t, k)))
-		remote := newRemote(t, iss, jwt.RemoteKeySetOptions{})
+		remote := newRemote(t, iss, jwk.RemoteSetConfig{})
 		require.NoError(t, remote.Close())
 		require.NoError(t, remote.Close(), "twice")
 		time.Sleep(time.Hour)
 		synctest.Wait()
 		assert.EqualValues(t, 1, iss.fetches.Load(), "no refresh after Close")
 		_, err := remote.VerifierFor(context.Background(), jwt.Header{KeyID: "k"})
-		require.ErrorIs(t, err, jwt.ErrKeySetUnavailable, "the set ran out and cannot be fetched")
+		require.ErrorIs(t, err, jwk.ErrKeySetUnavailable, "the set ran out and cannot be fetched")
 		assert.EqualValues(t, 1, iss.fetches.Load(), "no fetch after Close")
 		// synctest.Test fails if a goroutine of the bubble is left.
 	})
 }
 
-func TestRemoteKeySetContextEnds(t *testing.T) {
+func TestRemoteSetContextEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		iss := newIssuer(respond(http.StatusOK, "max-age=60", setOf(t, edKey(t, 1).WithKeyID("k"))))
 		ctx, cancel := context.WithCancel(context.Background())
-		remote, err := jwt.NewRemoteKeySet(ctx, issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{iss}}})
+		remote, err := jwk.NewRemoteSet(ctx, issuerURL, jwk.RemoteSetConfig{Client: &http.Client{Transport: handlerTransport{iss}}})
 		require.NoError(t, err)
 		cancel()
 		synctest.Wait()
@@ -848,10 +586,10 @@ func settledGoroutines() int {
 	return n
 }
 
-func TestRemoteKeySetCloseGoroutines(t *testing.T) {
+func TestRemoteSetCloseGoroutines(t *testing.T) {
 	iss := newIssuer(respond(http.StatusOK, "", setOf(t, edKey(t, 1).WithKeyID("k"))))
 	before := settledGoroutines()
-	remote, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{iss}}})
+	remote, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{Client: &http.Client{Transport: handlerTransport{iss}}})
 	require.NoError(t, err)
 	assert.Equal(t, before+1, runtime.NumGoroutine(), "one refresh goroutine")
 	require.NoError(t, remote.Close())
@@ -863,7 +601,7 @@ func TestRemoteKeySetCloseGoroutines(t *testing.T) {
 	assert.Equal(t, before, runtime.NumGoroutine())
 }
 
-func TestNewRemoteKeySetURL(t *testing.T) {
+func TestNewRemoteSetURL(t *testing.T) {
 	body := setOf(t, edKey(t, 1))
 	tests := []struct {
 		name      string
@@ -875,17 +613,17 @@ func TestNewRemoteKeySetURL(t *testing.T) {
 		{name: "http to 127.0.0.1", url: "http://127.0.0.1:8080/jwks.json"},
 		{name: "http to ::1", url: "http://[::1]/jwks.json"},
 		{name: "http to localhost", url: "http://localhost/jwks.json"},
-		{name: "http to another host", url: "http://issuer.test/jwks.json", wantErr: jwt.ErrKeySetURL},
+		{name: "http to another host", url: "http://issuer.test/jwks.json", wantErr: jwk.ErrKeySetURL},
 		{name: "http to another host, allowed", url: "http://issuer.test/jwks.json", allowHTTP: true},
-		{name: "other scheme", url: "ftp://issuer.test/jwks.json", wantErr: jwt.ErrKeySetURL},
-		{name: "relative", url: "/jwks.json", wantErr: jwt.ErrKeySetURL},
-		{name: "not a URL", url: "https://[::1", wantErr: jwt.ErrKeySetURL},
-		{name: "opaque", url: "https:issuer.test", wantErr: jwt.ErrKeySetURL},
+		{name: "other scheme", url: "ftp://issuer.test/jwks.json", wantErr: jwk.ErrKeySetURL},
+		{name: "relative", url: "/jwks.json", wantErr: jwk.ErrKeySetURL},
+		{name: "not a URL", url: "https://[::1", wantErr: jwk.ErrKeySetURL},
+		{name: "opaque", url: "https:issuer.test", wantErr: jwk.ErrKeySetURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			iss := newIssuer(respond(http.StatusOK, "", body))
-			r, err := jwt.NewRemoteKeySet(context.Background(), tt.url, jwt.RemoteKeySetOptions{
+			r, err := jwk.NewRemoteSet(context.Background(), tt.url, jwk.RemoteSetConfig{
 				Client:            &http.Client{Transport: handlerTransport{iss}},
 				InsecureAllowHTTP: tt.allowHTTP,
 			})
@@ -901,18 +639,122 @@ func TestNewRemoteKeySetURL(t *testing.T) {
 	}
 }
 
-func TestRemoteKeySetConstructorContext(t *testing.T) {
+func TestNewRemoteSetConfigRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  jwk.RemoteSetConfig
+	}{
+		{name: "negative Timeout", cfg: jwk.RemoteSetConfig{Timeout: -time.Second}},
+		{name: "negative MinRefreshInterval", cfg: jwk.RemoteSetConfig{MinRefreshInterval: -time.Second}},
+		{name: "negative MaxRefreshInterval", cfg: jwk.RemoteSetConfig{MaxRefreshInterval: -time.Second}},
+		{name: "negative MaxStale", cfg: jwk.RemoteSetConfig{MaxStale: -time.Second}},
+		{name: "NoStale with a MaxStale", cfg: jwk.RemoteSetConfig{NoStale: true, MaxStale: time.Minute}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iss := newIssuer(respond(http.StatusOK, "", setOf(t, edKey(t, 1))))
+			tt.cfg.Client = &http.Client{Transport: handlerTransport{iss}}
+			r, err := jwk.NewRemoteSet(context.Background(), issuerURL, tt.cfg)
+			require.ErrorIs(t, err, jwt.ErrConfig)
+			assert.Nil(t, r)
+			assert.EqualValues(t, 0, iss.fetches.Load())
+		})
+	}
+}
+
+// TestRemoteSetWaitEndsWithContext: a caller whose context ends stops
+// waiting for the fetch it shares, and gets the answer of a failed fetch;
+// the fetch goes on for the callers still waiting.
+func TestRemoteSetWaitEndsWithContext(t *testing.T) {
+	tests := []struct {
+		name   string
+		kid    string
+		expire bool // the set's lifetime has ended
+		want   error
+	}{
+		{name: "unknown kid", kid: "next", want: jwt.ErrUnknownKey},
+		{name: "no usable set", kid: "known", expire: true, want: jwk.ErrKeySetUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				clk := newClock()
+				known, next := edKey(t, 1).WithKeyID("known"), edKey(t, 2).WithKeyID("next")
+				iss := newIssuer(respond(http.StatusOK, "max-age=600", setOf(t, known)))
+				remote := newRemote(t, iss, jwk.RemoteSetConfig{Now: clk.Now, NoStale: true})
+				gate := make(chan struct{})
+				iss.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					<-gate
+					respond(http.StatusOK, "max-age=600", setOf(t, known, next)).ServeHTTP(w, r)
+				}))
+				if tt.expire {
+					clk.Advance(10 * time.Minute)
+				} else {
+					clk.Advance(jwk.DefaultMinRefreshInterval)
+				}
+				h := jwt.Header{Algorithm: jwt.EdDSA, KeyID: tt.kid}
+
+				patient := make(chan error, 1)
+				go func() {
+					_, err := remote.VerifierFor(context.Background(), h)
+					patient <- err
+				}()
+				synctest.Wait() // the fetch hangs, the patient caller waits
+				assert.EqualValues(t, 2, iss.fetches.Load())
+
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				start := time.Now()
+				v, err := remote.VerifierFor(ctx, h)
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+				require.ErrorIs(t, err, tt.want, "the answer of a fetch that failed")
+				assert.Nil(t, v)
+				assert.Equal(t, time.Second, time.Since(start), "the wait ends with the context")
+
+				close(gate)
+				require.NoError(t, <-patient, "the fetch went on for the caller still waiting")
+				assert.EqualValues(t, 2, iss.fetches.Load(), "one fetch for both callers")
+				remote.Close()
+			})
+		})
+	}
+}
+
+// TestRemoteSetCloseStopsFetch: Close ends a fetch that a caller which
+// stopped waiting left running, and returns once it has.
+func TestRemoteSetCloseStopsFetch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := newClock()
+		iss := newIssuer(respond(http.StatusOK, "max-age=600", setOf(t, edKey(t, 1).WithKeyID("k"))))
+		remote := newRemote(t, iss, jwk.RemoteSetConfig{Now: clk.Now})
+		iss.serve(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+		clk.Advance(jwk.DefaultMinRefreshInterval)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := remote.VerifierFor(ctx, jwt.Header{KeyID: "other"})
+		require.ErrorIs(t, err, context.Canceled)
+		require.ErrorIs(t, err, jwt.ErrUnknownKey)
+		synctest.Wait()
+		assert.EqualValues(t, 2, iss.fetches.Load(), "the fetch started and goes on")
+		start := time.Now()
+		require.NoError(t, remote.Close())
+		assert.Zero(t, time.Since(start), "Close ends the fetch at once")
+		// synctest.Test fails if a goroutine of the bubble is left.
+	})
+}
+
+func TestRemoteSetConstructorContext(t *testing.T) {
 	iss := newIssuer(respond(http.StatusOK, "", setOf(t, edKey(t, 1))))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r, err := jwt.NewRemoteKeySet(ctx, issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{iss}}})
-	require.ErrorIs(t, err, jwt.ErrKeySetFetch)
+	r, err := jwk.NewRemoteSet(ctx, issuerURL, jwk.RemoteSetConfig{Client: &http.Client{Transport: handlerTransport{iss}}})
+	require.ErrorIs(t, err, jwk.ErrKeySetFetch)
 	assert.Nil(t, r)
 }
 
-// FuzzRemoteKeySetBody feeds any body to a RemoteKeySet: it must not
+// FuzzRemoteSetBody feeds any body to a RemoteSet: it must not
 // panic, and a set it takes must hold only usable public keys.
-func FuzzRemoteKeySetBody(f *testing.F) {
+func FuzzRemoteSetBody(f *testing.F) {
 	f.Add(setOf(f, edKey(f, 1)), "max-age=60")
 	f.Add([]byte(`{"keys":[{"kty":"oct","k":"AAAA","alg":"HS256"}]}`), "no-cache")
 	f.Add([]byte(`{"keys":[]}`), "max-age=-1, max-age=\"")
@@ -922,13 +764,13 @@ func FuzzRemoteKeySetBody(f *testing.F) {
 			w.Header()["Cache-Control"] = []string{cc}
 			iss.ServeHTTP(w, r)
 		})
-		r, err := jwt.NewRemoteKeySet(context.Background(), issuerURL, jwt.RemoteKeySetOptions{Client: &http.Client{Transport: handlerTransport{h}}})
+		r, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{Client: &http.Client{Transport: handlerTransport{h}}})
 		if err != nil {
-			require.ErrorIs(t, err, jwt.ErrKeySetFetch)
+			require.ErrorIs(t, err, jwk.ErrKeySetFetch)
 			return
 		}
 		defer r.Close()
-		set, err := jwt.ParseJWKSet(body)
+		set, err := jwk.ParseSet(body)
 		require.NoError(t, err)
 		for _, k := range set.Keys {
 			_, secret := k.Key.([]byte)
@@ -937,12 +779,12 @@ func FuzzRemoteKeySetBody(f *testing.F) {
 	})
 }
 
-// FuzzJWKSHandlerIfNoneMatch: any If-None-Match gives 200 with the set or
+// FuzzHandlerIfNoneMatch: any If-None-Match gives 200 with the set or
 // 304 without it, never a panic.
-func FuzzJWKSHandlerIfNoneMatch(f *testing.F) {
-	src, err := jwt.NewStaticJWKS(edKey(f, 1))
+func FuzzHandlerIfNoneMatch(f *testing.F) {
+	src, err := jwk.NewStaticSet(edKey(f, 1))
 	require.NoError(f, err)
-	h := newHandler(f, src, jwt.JWKSHandlerOptions{})
+	h := newHandler(f, src, jwk.HandlerConfig{})
 	etag := serve(h, http.MethodGet, nil).Header().Get("ETag")
 	for _, seed := range []string{etag, "W/" + etag, "*", `"a", ` + etag, `W/"`, `"`, ",,,"} {
 		f.Add(seed)
@@ -961,10 +803,10 @@ func FuzzJWKSHandlerIfNoneMatch(f *testing.F) {
 	})
 }
 
-func BenchmarkRemoteKeySetVerify(b *testing.B) {
+func BenchmarkRemoteSetVerify(b *testing.B) {
 	k := edKey(b, 1).WithKeyID("k")
 	iss := newIssuer(respond(http.StatusOK, "", setOf(b, k)))
-	remote := newRemote(b, iss, jwt.RemoteKeySetOptions{})
+	remote := newRemote(b, iss, jwk.RemoteSetConfig{})
 	tok, err := jwt.Sign(k, claimsAt(time.Now(), time.Hour))
 	require.NoError(b, err)
 	b.ReportAllocs()
@@ -975,10 +817,10 @@ func BenchmarkRemoteKeySetVerify(b *testing.B) {
 	}
 }
 
-func BenchmarkJWKSHandler(b *testing.B) {
-	r, err := jwt.NewKeyRing(edKey(b, 1), jwt.KeyRingOptions{})
+func BenchmarkHandler(b *testing.B) {
+	r, err := jwk.NewKeyRing(edKey(b, 1), jwk.KeyRingConfig{})
 	require.NoError(b, err)
-	h := newHandler(b, r, jwt.JWKSHandlerOptions{})
+	h := newHandler(b, r, jwk.HandlerConfig{})
 	req := httptest.NewRequest(http.MethodGet, "/.well-known/jwks.json", nil)
 	b.ReportAllocs()
 	for b.Loop() {

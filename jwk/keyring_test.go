@@ -1,4 +1,4 @@
-package jwt_test
+package jwk_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -76,9 +77,9 @@ func headerKID(t testing.TB, tok string) string {
 	return u.Header.KeyID
 }
 
-func publishedKIDs(t testing.TB, r *jwt.KeyRing) []string {
+func publishedKIDs(t testing.TB, r *jwk.KeyRing) []string {
 	t.Helper()
-	set, err := r.PublicJWKSet()
+	set, err := r.PublicSet()
 	require.NoError(t, err)
 	var kids []string
 	for _, k := range set.Keys {
@@ -102,7 +103,7 @@ func TestKeyRingKeyID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := jwt.NewKeyRing(tt.signer, jwt.KeyRingOptions{})
+			r, err := jwk.NewKeyRing(tt.signer, jwk.KeyRingConfig{})
 			require.NoError(t, err)
 			assert.Equal(t, tt.wantKID, r.KeyID())
 			assert.Equal(t, jwt.EdDSA, r.Algorithm())
@@ -121,15 +122,17 @@ func TestNewKeyRingRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
 		signer  jwt.Signer
+		cfg     jwk.KeyRingConfig
 		wantErr error
 	}{
 		{name: "HMAC secret", signer: hmacKey, wantErr: jwt.ErrKeyMismatch},
 		{name: "nil", signer: nil, wantErr: jwt.ErrInvalidKey},
 		{name: "signer that does not verify", signer: signOnly{edKey(t, 1)}, wantErr: jwt.ErrKeyMismatch},
+		{name: "negative TokenLifetime", signer: edKey(t, 1), cfg: jwk.KeyRingConfig{TokenLifetime: -time.Hour}, wantErr: jwt.ErrConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := jwt.NewKeyRing(tt.signer, jwt.KeyRingOptions{})
+			r, err := jwk.NewKeyRing(tt.signer, tt.cfg)
 			require.ErrorIs(t, err, tt.wantErr)
 			assert.Nil(t, r)
 		})
@@ -149,7 +152,7 @@ func TestKeyRingRotation(t *testing.T) {
 	clk := newClock()
 	lifetime := time.Hour
 	k1, k2 := edKey(t, 1), ecKey(t)
-	r, err := jwt.NewKeyRing(k1, jwt.KeyRingOptions{TokenLifetime: lifetime, Now: clk.Now})
+	r, err := jwk.NewKeyRing(k1, jwk.KeyRingConfig{TokenLifetime: lifetime, Now: clk.Now})
 	require.NoError(t, err)
 	kid1 := r.KeyID()
 	expect := jwt.Expect{Now: clk.Now}
@@ -193,27 +196,27 @@ func TestKeyRingRotation(t *testing.T) {
 
 func TestKeyRingTokenLifetimeDefault(t *testing.T) {
 	clk := newClock()
-	r, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{Now: clk.Now})
+	r, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{Now: clk.Now})
 	require.NoError(t, err)
 	kid1 := r.KeyID()
 	kid2, err := r.Add(edKey(t, 2))
 	require.NoError(t, err)
 	require.NoError(t, r.Promote(kid2))
-	clk.Advance(jwt.DefaultTokenLifetime - time.Nanosecond)
+	clk.Advance(jwk.DefaultTokenLifetime - time.Nanosecond)
 	assert.Equal(t, []string{kid2, kid1}, publishedKIDs(t, r))
 	clk.Advance(time.Nanosecond)
 	assert.Equal(t, []string{kid2}, publishedKIDs(t, r))
-	assert.Equal(t, 24*time.Hour, jwt.DefaultTokenLifetime)
+	assert.Equal(t, 24*time.Hour, jwk.DefaultTokenLifetime)
 }
 
 func TestKeyRingRotate(t *testing.T) {
 	clk := newClock()
-	r, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{Now: clk.Now, TokenLifetime: time.Hour})
+	r, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{Now: clk.Now, TokenLifetime: time.Hour})
 	require.NoError(t, err)
 	kid1 := r.KeyID()
 
 	_, err = r.Rotate(edKey(t, 2))
-	require.ErrorIs(t, err, jwt.ErrRotation, "nothing to promote")
+	require.ErrorIs(t, err, jwk.ErrRotation, "nothing to promote")
 	assert.Equal(t, []string{kid1}, publishedKIDs(t, r), "a refused Rotate leaves the ring as it was")
 
 	kid2, err := r.Add(edKey(t, 2))
@@ -231,7 +234,7 @@ func TestKeyRingRotate(t *testing.T) {
 }
 
 func TestKeyRingRefusedChanges(t *testing.T) {
-	r, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{})
+	r, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{})
 	require.NoError(t, err)
 	cur := r.KeyID()
 	up, err := r.Add(edKey(t, 2))
@@ -248,10 +251,10 @@ func TestKeyRingRefusedChanges(t *testing.T) {
 		change  func() error
 		wantErr error
 	}{
-		{name: "promote the current key", change: func() error { return r.Promote(cur) }, wantErr: jwt.ErrRotation},
-		{name: "promote a retired key", change: func() error { return r.Promote(retiring) }, wantErr: jwt.ErrRotation},
+		{name: "promote the current key", change: func() error { return r.Promote(cur) }, wantErr: jwk.ErrRotation},
+		{name: "promote a retired key", change: func() error { return r.Promote(retiring) }, wantErr: jwk.ErrRotation},
 		{name: "promote an unknown key", change: func() error { return r.Promote("nope") }, wantErr: jwt.ErrUnknownKey},
-		{name: "remove the current key", change: func() error { return r.Remove(cur) }, wantErr: jwt.ErrRotation},
+		{name: "remove the current key", change: func() error { return r.Remove(cur) }, wantErr: jwk.ErrRotation},
 		{name: "remove an unknown key", change: func() error { return r.Remove("nope") }, wantErr: jwt.ErrUnknownKey},
 		{name: "add a key already current", change: func() error { _, err := r.Add(edKey(t, 2)); return err }, wantErr: jwt.ErrDuplicateKeyID},
 		{name: "add a key already retired", change: func() error { _, err := r.Add(edKey(t, 3)); return err }, wantErr: jwt.ErrDuplicateKeyID},
@@ -274,7 +277,7 @@ func TestKeyRingRefusedChanges(t *testing.T) {
 
 func TestKeyRingRemove(t *testing.T) {
 	clk := newClock()
-	r, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{Now: clk.Now})
+	r, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{Now: clk.Now})
 	require.NoError(t, err)
 	kid1 := r.KeyID()
 	old, err := jwt.Sign(r, claimsAt(clk.Now(), time.Hour))
@@ -294,56 +297,71 @@ func TestKeyRingRemove(t *testing.T) {
 	require.ErrorIs(t, err, jwt.ErrUnknownKey)
 }
 
-// TestKeyRingSignAcrossRotation signs the signing input of a header
-// written before a rotation, as happens when Rotate runs between Sign
-// reading the ring's header and calling its Sign method.
-func TestKeyRingSignAcrossRotation(t *testing.T) {
+// TestKeyRingCurrent: the signer Current returns is a snapshot that keeps
+// its key when the ring rotates, so that the header and the signature of a
+// token made from it come from one key; such a token verifies until the
+// key's publication ends.
+func TestKeyRingCurrent(t *testing.T) {
 	clk := newClock()
 	lifetime := time.Hour
-	r, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{Now: clk.Now, TokenLifetime: lifetime})
+	r, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{Now: clk.Now, TokenLifetime: lifetime})
 	require.NoError(t, err)
-	input := func(ttl time.Duration) []byte {
-		tok, err := jwt.Sign(r, claimsAt(clk.Now(), ttl))
-		require.NoError(t, err)
-		return []byte(tok[:strings.LastIndexByte(tok, '.')])
-	}
-	withinLifetime, beyond := input(lifetime), input(lifetime+time.Minute)
-	hmacKey, err := jwt.NewHMAC(jwt.HS256, make([]byte, 32))
+	kid1 := r.KeyID()
+	snapshot := r.Current()
+	assert.Equal(t, kid1, snapshot.(interface{ KeyID() string }).KeyID(), "the snapshot carries the ring's kid")
+	assert.Equal(t, jwt.EdDSA, snapshot.Algorithm())
+
+	next, err := r.Add(ecKey(t))
 	require.NoError(t, err)
-	confused := signingInput(t, hmacKey.WithKeyID(r.KeyID()))
+	require.NoError(t, r.Promote(next))
+	assert.Equal(t, next, r.Current().(interface{ KeyID() string }).KeyID())
+	assert.Equal(t, jwt.ES256, r.Current().Algorithm())
+
+	tok, err := jwt.Sign(snapshot, claimsAt(clk.Now(), lifetime))
+	require.NoError(t, err)
+	assert.Equal(t, kid1, headerKID(t, tok), "signed by the snapshot after the rotation")
+	require.NoError(t, jwt.Expect{Now: clk.Now}.Verify(tok, r, nil), "a retired key verifies while it is published")
+	clk.Advance(lifetime)
+	require.ErrorIs(t, jwt.Expect{Now: clk.Now, Leeway: time.Hour}.Verify(tok, r, nil), jwt.ErrUnknownKey)
+}
+
+// TestKeyRingSign: Sign signs with the key current when it is called and
+// reads nothing of its input, so a header written before a rotation gets
+// a signature that does not verify. jwt.Sign goes through Current instead.
+func TestKeyRingSign(t *testing.T) {
+	clk := newClock()
+	r, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{Now: clk.Now})
+	require.NoError(t, err)
+	stale := signingInput(t, r.Current())
 	next, err := r.Add(edKey(t, 2))
 	require.NoError(t, err)
 	require.NoError(t, r.Promote(next))
-	up, err := r.Add(edKey(t, 3))
-	require.NoError(t, err)
-	upcomingInput := signingInput(t, edKey(t, 3).WithKeyID(up))
-	unknownInput := signingInput(t, edKey(t, 9).WithKeyID("other"))
 
 	tests := []struct {
 		name    string
 		input   []byte
-		wantErr error
+		wantErr error // of verifying the token
 	}{
-		{name: "retired key, token expires while it is published", input: withinLifetime},
-		{name: "retired key, token would outlive it", input: beyond, wantErr: jwt.ErrRotation},
-		{name: "upcoming key", input: upcomingInput, wantErr: jwt.ErrRotation},
-		{name: "key not in the ring", input: unknownInput, wantErr: jwt.ErrUnknownKey},
-		{name: "alg of another key family", input: confused, wantErr: jwt.ErrAlgorithm},
-		{name: "no dot", input: []byte("abc"), wantErr: jwt.ErrMalformed},
+		{name: "header of the current key", input: signingInput(t, r.Current())},
+		{name: "header written before the rotation", input: stale, wantErr: jwt.ErrSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sig, err := r.Sign(tt.input)
+			require.NoError(t, err)
+			tok := string(tt.input) + "." + jwtB64.EncodeToString(sig)
+			err = jwt.Expect{Now: clk.Now}.Verify(tok, r, nil)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
-				assert.Nil(t, sig)
 				return
 			}
 			require.NoError(t, err)
-			tok := string(tt.input) + "." + jwtB64.EncodeToString(sig)
-			require.NoError(t, jwt.Expect{Now: clk.Now}.Verify(tok, r, nil))
 		})
 	}
+
+	sig, err := r.Sign([]byte("not a signing input"))
+	require.NoError(t, err, "Sign does not read its input")
+	require.NoError(t, r.Current().(jwt.Verifier).Verify([]byte("not a signing input"), sig))
 }
 
 // signingInput returns the header and payload of a token s signs.
@@ -355,7 +373,7 @@ func signingInput(t testing.TB, s jwt.Signer) []byte {
 }
 
 func TestKeyRingSignHeader(t *testing.T) {
-	r, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{})
+	r, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{})
 	require.NoError(t, err)
 	tok, err := jwt.SignHeader(r, jwt.Header{Type: "at+jwt"}, claimsAt(time.Now(), time.Minute))
 	require.NoError(t, err)
@@ -369,7 +387,7 @@ func TestKeyRingSignHeader(t *testing.T) {
 // with HS256, MACed with the public key's bytes, must not verify.
 func TestKeyRingAlgorithmConfusion(t *testing.T) {
 	k := edKey(t, 1)
-	r, err := jwt.NewKeyRing(k, jwt.KeyRingOptions{})
+	r, err := jwk.NewKeyRing(k, jwk.KeyRingConfig{})
 	require.NoError(t, err)
 	mac, err := jwt.NewHMAC(jwt.HS256, k.PublicKey())
 	require.NoError(t, err)
@@ -379,7 +397,7 @@ func TestKeyRingAlgorithmConfusion(t *testing.T) {
 }
 
 func TestKeyRingVerifierFor(t *testing.T) {
-	r, err := jwt.NewKeyRing(edKey(t, 1), jwt.KeyRingOptions{})
+	r, err := jwk.NewKeyRing(edKey(t, 1), jwk.KeyRingConfig{})
 	require.NoError(t, err)
 	tests := []struct {
 		name    string
@@ -410,7 +428,7 @@ func TestKeyRingVerifierFor(t *testing.T) {
 // TestKeyRingConcurrent signs and verifies while the ring rotates; run it
 // with -race.
 func TestKeyRingConcurrent(t *testing.T) {
-	r, err := jwt.NewKeyRing(edKey(t, 0), jwt.KeyRingOptions{})
+	r, err := jwk.NewKeyRing(edKey(t, 0), jwk.KeyRingConfig{})
 	require.NoError(t, err)
 	_, err = r.Add(edKey(t, 1))
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package jwt_test
+package jwk_test
 
 import (
 	"encoding/json"
@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// Wycheproof's JOSE files (testdata/wycheproof, from C2SP/wycheproof
+// Wycheproof's JOSE files (../testdata/wycheproof, from C2SP/wycheproof
 // testvectors_v1, Apache 2.0).
 
 type wycheproofJOSETest struct {
@@ -40,7 +41,7 @@ type wycheproofJWKFileT struct {
 
 func wycheproofJWKFile(t testing.TB) wycheproofJWKFileT {
 	var f wycheproofJWKFileT
-	loadJSON(t, "testdata/wycheproof/json_web_key_test.json", &f)
+	loadJSON(t, "../testdata/wycheproof/json_web_key_test.json", &f)
 	return f
 }
 
@@ -66,7 +67,7 @@ type wycheproofJWSFileT struct {
 
 func wycheproofJWSFile(t testing.TB) wycheproofJWSFileT {
 	var f wycheproofJWSFileT
-	loadJSON(t, "testdata/wycheproof/json_web_signature_test.json", &f)
+	loadJSON(t, "../testdata/wycheproof/json_web_signature_test.json", &f)
 	return f
 }
 
@@ -77,7 +78,7 @@ func wycheproofJWSFile(t testing.TB) wycheproofJWSFileT {
 // kid, pinned alg and signature.
 func joseOutcome(t *testing.T, token string, ks jwt.Keys) error {
 	t.Helper()
-	_, err := jwt.VerifyJWS(token, ks)
+	_, err := verifyJWS(token, ks)
 	verr := jwt.Expect{AllowMissingExpiry: true, Now: at(time.Unix(1_700_000_000, 0))}.Verify(token, ks, nil)
 	if err != nil {
 		require.Error(t, verr, "Verify accepts what the JWS check refuses")
@@ -122,7 +123,7 @@ func TestWycheproofDuplicateKIDs(t *testing.T) {
 	var k map[string]any
 	require.NoError(t, json.Unmarshal(g.Private.Keys[1], &k))
 	k["k"] = "-xxuDNsVZ2iJtos-akfXTSCt4UO2cruLCsbWlBinggA"
-	s, err := jwt.ParseJWKSet(mustJSON(t, map[string]any{"keys": []any{g.Private.Keys[0], k}}))
+	s, err := jwk.ParseSet(mustJSON(t, map[string]any{"keys": []any{g.Private.Keys[0], k}}))
 	require.NoError(t, err)
 	ks, err := s.KeySet()
 	require.ErrorIs(t, err, jwt.ErrDuplicateKeyID)
@@ -143,7 +144,7 @@ func TestWycheproofJSONWebKey(t *testing.T) {
 						continue
 					}
 					err := func() error {
-						s, err := jwt.ParseJWKSet(mustJSON(t, set))
+						s, err := jwk.ParseSet(mustJSON(t, set))
 						if err != nil {
 							return err
 						}
@@ -177,7 +178,7 @@ func TestWycheproofJSONWebKey(t *testing.T) {
 
 // wycheproofJWSExceptions are the tests of json_web_signature_test.json on
 // which a strict verifier disagrees with the file (see
-// testdata/README.md). The value is what this package does, the strict
+// ../testdata/README.md). The value is what these packages do, the strict
 // way.
 var wycheproofJWSExceptions = map[int]string{
 	346: "invalid", // key alg PS256, token PS384: the key pins PS256
@@ -217,7 +218,7 @@ func TestWycheproofJSONWebSignature(t *testing.T) {
 				}
 				{
 					err := func() error {
-						k, err := jwt.ParseJWK(key)
+						k, err := jwk.ParseKey(key)
 						if err != nil {
 							return err
 						}

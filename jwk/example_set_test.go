@@ -1,4 +1,4 @@
-package jwt_test
+package jwk_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 )
 
 // exampleKey returns a fixed Ed25519 key, so that the output is the same
@@ -26,7 +27,7 @@ func exampleKey(b byte, kid string) *jwt.EdDSASigner {
 func ExampleKeyRing() {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	ring, err := jwt.NewKeyRing(exampleKey(1, "2030-01"), jwt.KeyRingOptions{TokenLifetime: time.Hour, Now: clock})
+	ring, err := jwk.NewKeyRing(exampleKey(1, "2030-01"), jwk.KeyRingConfig{TokenLifetime: time.Hour, Now: clock})
 	if err != nil {
 		panic(err)
 	}
@@ -50,7 +51,7 @@ func ExampleKeyRing() {
 	// An hour after its retirement the old key leaves the ring, and so do
 	// tokens it signed, even those whose exp is still ahead.
 	now = now.Add(time.Hour)
-	set, _ := ring.PublicJWKSet()
+	set, _ := ring.PublicSet()
 	fmt.Println("published keys:", len(set.Keys))
 	late, _ := jwt.Sign(exampleKey(1, "2030-01"), claims())
 	fmt.Println("token of the retired key refused:", errors.Is(jwt.Expect{Now: clock}.Verify(late, ring, nil), jwt.ErrUnknownKey))
@@ -61,12 +62,12 @@ func ExampleKeyRing() {
 	// token of the retired key refused: true
 }
 
-func ExampleNewJWKSHandler() {
-	ring, err := jwt.NewKeyRing(exampleKey(1, "2030-01"), jwt.KeyRingOptions{})
+func ExampleNewHandler() {
+	ring, err := jwk.NewKeyRing(exampleKey(1, "2030-01"), jwk.KeyRingConfig{})
 	if err != nil {
 		panic(err)
 	}
-	h, err := jwt.NewJWKSHandler(ring, jwt.JWKSHandlerOptions{MaxAge: 10 * time.Minute})
+	h, err := jwk.NewHandler(ring, jwk.HandlerConfig{MaxAge: 10 * time.Minute})
 	if err != nil {
 		panic(err)
 	}
@@ -80,16 +81,16 @@ func ExampleNewJWKSHandler() {
 	// {"keys":[{"kty":"OKP","kid":"2030-01","use":"sig","alg":"EdDSA","crv":"Ed25519","x":"iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w"}]}
 }
 
-func ExampleNewRemoteKeySet() {
+func ExampleNewRemoteSet() {
 	// The issuer publishes its keys.
-	ring, _ := jwt.NewKeyRing(exampleKey(1, "2030-01"), jwt.KeyRingOptions{})
-	jwks, _ := jwt.NewJWKSHandler(ring, jwt.JWKSHandlerOptions{})
-	issuer := httptest.NewServer(jwks)
+	ring, _ := jwk.NewKeyRing(exampleKey(1, "2030-01"), jwk.KeyRingConfig{})
+	h, _ := jwk.NewHandler(ring, jwk.HandlerConfig{})
+	issuer := httptest.NewServer(h)
 	defer issuer.Close()
 	tok, _ := jwt.Sign(ring, jwt.Claims{Subject: "alice", Expiry: jwt.NewNumericDate(time.Now().Add(time.Minute))})
 
 	// Another service verifies its tokens with them.
-	keys, err := jwt.NewRemoteKeySet(context.Background(), issuer.URL, jwt.RemoteKeySetOptions{})
+	keys, err := jwk.NewRemoteSet(context.Background(), issuer.URL, jwk.RemoteSetConfig{})
 	if err != nil {
 		panic(err)
 	}

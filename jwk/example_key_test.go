@@ -1,16 +1,15 @@
-package jwt_test
+package jwk_test
 
 import (
-	"crypto/ed25519"
 	"fmt"
-	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/jwk"
 )
 
-func ExampleParseJWK() {
+func ExampleParseKey() {
 	// The Ed25519 private key of RFC 8037, Appendix A.1.
-	k, err := jwt.ParseJWK([]byte(`{"kty":"OKP","crv":"Ed25519",
+	k, err := jwk.ParseKey([]byte(`{"kty":"OKP","crv":"Ed25519",
 		"d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
 		"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`))
 	if err != nil {
@@ -37,41 +36,9 @@ func ExampleParseJWK() {
 	// kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k
 }
 
-func ExampleNewKeySet() {
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	// Two issuers' keys, from fixed seeds so that the output is fixed.
-	newKey := func(seed byte, kid string) *jwt.EdDSASigner {
-		s, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(append(make([]byte, 31), seed)))
-		if err != nil {
-			panic(err)
-		}
-		return s.WithKeyID(kid)
-	}
-	current, next := newKey(1, "2030-01"), newKey(2, "2030-02")
-
-	keys, err := jwt.NewKeySet(current.Public(), next.Public())
-	if err != nil {
-		panic(err)
-	}
-	for _, s := range []*jwt.EdDSASigner{current, next} {
-		tok, err := jwt.Sign(s, jwt.Claims{Subject: "signed with " + s.KeyID(), Expiry: jwt.NewNumericDate(now.Add(time.Hour))})
-		if err != nil {
-			panic(err)
-		}
-		var c jwt.Claims
-		if err := (jwt.Expect{Now: func() time.Time { return now }}).Verify(tok, keys, &c); err != nil {
-			panic(err)
-		}
-		fmt.Println(c.Subject)
-	}
-	// Output:
-	// signed with 2030-01
-	// signed with 2030-02
-}
-
-func ExampleJWK_Thumbprint() {
+func ExampleKey_Thumbprint() {
 	// The RSA key of RFC 7638, Section 3.1.
-	k, err := jwt.ParseJWK([]byte(`{"kty":"RSA","kid":"2011-04-29","alg":"RS256","e":"AQAB",
+	k, err := jwk.ParseKey([]byte(`{"kty":"RSA","kid":"2011-04-29","alg":"RS256","e":"AQAB",
 		"n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"}`))
 	if err != nil {
 		panic(err)

@@ -1,11 +1,10 @@
-package jwt_test
+package simplejwt_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,9 +14,42 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/simplejwt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// testSecret is the HS256 key of the tests' Pairs.
+var testSecret = []byte("pair-test-secret-of-thirty-two-b")
+
+func testKey(t testing.TB) *jwt.HMAC {
+	t.Helper()
+	k, err := jwt.NewHMAC(jwt.HS256, testSecret)
+	require.NoError(t, err)
+	return k
+}
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
 
 // fakeUser is an account of fakeAuth.
 type fakeUser struct {
@@ -25,8 +57,9 @@ type fakeUser struct {
 	active       bool
 }
 
-// fakeAuth is an Authenticator over a fixed set of users. It records the
-// last credentials it was given.
+// fakeAuth is an Authenticator over a fixed set of users, and with its
+// Active method the account check of the Pairs. It records the last
+// credentials it was given.
 type fakeAuth struct {
 	users map[string]fakeUser
 
@@ -76,32 +109,55 @@ func (a *fakeAuth) last() (string, string) {
 	return a.username, a.password
 }
 
-// endpointEnv is the endpoints over a SimpleJWT-shaped Pairs.
-type endpointEnv struct {
-	*pairEnv
-	h    *jwt.Endpoints
-	auth *fakeAuth
+// env is the handler over a SimpleJWT-shaped Pairs, with the Pairs' clock,
+// store and key, and the accounts wired as the package documentation
+// says: Authenticator for logins, PairConfig.Active for refreshes.
+type env struct {
+	p     *jwt.Pairs
+	clock *fakeClock
+	store *jwt.MemoryStore
+	key   *jwt.HMAC
+	h     *simplejwt.Handler
+	auth  *fakeAuth
 }
 
-func newEndpointEnv(t testing.TB, mod func(*jwt.PairConfig), emod func(*jwt.EndpointConfig)) *endpointEnv {
+// newEnv makes an env; mod and hmod, when not nil, change the
+// configurations before use.
+func newEnv(t testing.TB, mod func(*jwt.PairConfig), hmod func(*simplejwt.Config)) *env {
 	t.Helper()
-	pe := newPairEnv(t, func(c *jwt.PairConfig) {
-		c.SubjectClaim = "user_id"
-		if mod != nil {
-			mod(c)
-		}
-	})
+	clock := newFakeClock()
+	store := &jwt.MemoryStore{Now: clock.Now}
 	auth := newFakeAuth()
-	cfg := jwt.EndpointConfig{Pairs: pe.p, Authenticator: auth}
-	if emod != nil {
-		emod(&cfg)
+	pcfg := jwt.PairConfig{
+		Signer:       testKey(t),
+		Store:        store,
+		Expect:       jwt.Expect{Now: clock.Now},
+		SubjectClaim: "user_id",
+		Active:       auth.Active,
 	}
-	h, err := jwt.NewEndpoints(cfg)
+	if mod != nil {
+		mod(&pcfg)
+	}
+	p, err := jwt.NewPairs(pcfg)
 	require.NoError(t, err)
-	return &endpointEnv{pairEnv: pe, h: h, auth: auth}
+	cfg := simplejwt.Config{Pairs: p, Authenticator: auth}
+	if hmod != nil {
+		hmod(&cfg)
+	}
+	h, err := simplejwt.NewHandler(cfg)
+	require.NoError(t, err)
+	return &env{p: p, clock: clock, store: store, key: testKey(t), h: h, auth: auth}
 }
 
-func (e *endpointEnv) do(method, path, contentType, body string, header http.Header) *httptest.ResponseRecorder {
+// sign makes a token with exactly claims, signed with the test key.
+func (e *env) sign(t testing.TB, claims map[string]any) string {
+	t.Helper()
+	tok, err := jwt.Sign(e.key, claims)
+	require.NoError(t, err)
+	return tok
+}
+
+func (e *env) do(method, path, contentType, body string, header http.Header) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	if contentType != "" {
 		r.Header.Set("Content-Type", contentType)
@@ -114,13 +170,13 @@ func (e *endpointEnv) do(method, path, contentType, body string, header http.Hea
 	return w
 }
 
-func (e *endpointEnv) postJSON(path string, fields map[string]any) *httptest.ResponseRecorder {
+func (e *env) postJSON(path string, fields map[string]any) *httptest.ResponseRecorder {
 	b, _ := json.Marshal(fields)
 	return e.do(http.MethodPost, path, "application/json", string(b), nil)
 }
 
 // login returns a pair from the obtain route.
-func (e *endpointEnv) login(t testing.TB) jwt.Pair {
+func (e *env) login(t testing.TB) jwt.Pair {
 	t.Helper()
 	w := e.postJSON("/api/token/", map[string]any{"username": "admin", "password": "admin@123"})
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
@@ -129,21 +185,25 @@ func (e *endpointEnv) login(t testing.TB) jwt.Pair {
 	return p
 }
 
-func multipartBody(t testing.TB, fields [][2]string, file string) (string, string) {
+// payload returns the claims of a token, numbers as json.Number.
+func payload(t testing.TB, tok string) map[string]any {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, f := range fields {
-		require.NoError(t, mw.WriteField(f[0], f[1]))
-	}
-	if file != "" {
-		fw, err := mw.CreateFormFile(file, "x.txt")
-		require.NoError(t, err)
-		_, err = fw.Write([]byte("admin"))
-		require.NoError(t, err)
-	}
-	require.NoError(t, mw.Close())
-	return buf.String(), mw.FormDataContentType()
+	u, err := jwt.DecodeUnverified(tok)
+	require.NoError(t, err)
+	d := json.NewDecoder(bytes.NewReader(u.Payload))
+	d.UseNumber()
+	var m map[string]any
+	require.NoError(t, d.Decode(&m))
+	return m
+}
+
+var errStoreDown = errors.New("store down")
+
+// failingStore is a Store whose Revoked method fails.
+type failingStore struct{ jwt.Store }
+
+func (s failingStore) Revoked(context.Context, string, string) (bool, error) {
+	return false, errStoreDown
 }
 
 const (
@@ -175,149 +235,9 @@ func assertResponse(t *testing.T, w *httptest.ResponseRecorder, status int, body
 	}
 }
 
-// TestEndpointsRequestBodies covers contract §1: how a body is read.
-func TestEndpointsRequestBodies(t *testing.T) {
-	e := newEndpointEnv(t, nil, nil)
-	mpGood, mpGoodCT := multipartBody(t, [][2]string{{"username", "x"}, {"username", "admin"}, {"password", "admin@123"}}, "")
-	mpFile, mpFileCT := multipartBody(t, [][2]string{{"password", "admin@123"}}, "username")
-	tests := []struct {
-		name        string
-		contentType string
-		body        string
-		status      int
-		want        string // exact body; "" for a pair
-	}{
-		{name: "json", contentType: "application/json", body: `{"username":"admin","password":"admin@123"}`, status: 200},
-		{name: "json with charset", contentType: "application/json; charset=utf-8", body: `{"username":"admin","password":"admin@123"}`, status: 200},
-		{name: "json with other charset parameter", contentType: "application/json; charset=latin-1", body: `{"username":"admin","password":"admin@123"}`, status: 200},
-		{name: "json type in capitals", contentType: "Application/JSON", body: `{"username":"admin","password":"admin@123"}`, status: 200},
-		{name: "form", contentType: "application/x-www-form-urlencoded", body: "username=admin&password=admin%40123", status: 200},
-		{name: "multipart, last value wins", contentType: mpGoodCT, body: mpGood, status: 200},
-		{name: "form, last value wins", contentType: "application/x-www-form-urlencoded", body: "username=nobody&username=admin&password=admin%40123", status: 200},
-		{name: "form, last value wins against", contentType: "application/x-www-form-urlencoded", body: "username=admin&username=nobody&password=admin%40123", status: 401, want: badCredentials},
-		{name: "unknown fields ignored", contentType: "application/json", body: `{"username":"admin","password":"admin@123","remember":true}`, status: 200},
-		{name: "empty body, json", contentType: "application/json", body: "", status: 400, want: bothRequired},
-		{name: "empty body, text/plain", contentType: "text/plain", body: "", status: 400, want: bothRequired},
-		{name: "empty body, no type", contentType: "", body: "", status: 400, want: bothRequired},
-		{name: "empty body, form", contentType: "application/x-www-form-urlencoded", body: "", status: 400, want: bothRequired},
-		{name: "empty object", contentType: "application/json", body: "{}", status: 400, want: bothRequired},
-		{name: "text/plain", contentType: "text/plain", body: `{"username":"admin"}`, status: 415, want: `{"detail":"Unsupported media type \"text/plain\" in request."}`},
-		{name: "text/plain with charset, quoted as received", contentType: "text/plain;charset=UTF-8", body: `x`, status: 415, want: `{"detail":"Unsupported media type \"text/plain;charset=UTF-8\" in request."}`},
-		{name: "no content type", contentType: "", body: `{"username":"admin"}`, status: 415, want: `{"detail":"Unsupported media type \"\" in request."}`},
-		{name: "xml", contentType: "application/xml", body: `<a/>`, status: 415, want: `{"detail":"Unsupported media type \"application/xml\" in request."}`},
-		{name: "invalid json", contentType: "application/json", body: `{"username":`, status: 400, want: `{"detail":"JSON parse error - Invalid JSON at line 1 column 13 (char 12)."}`},
-		{name: "invalid json on line 2", contentType: "application/json", body: "{\n  \"a\" 1}", status: 400, want: `{"detail":"JSON parse error - Invalid JSON at line 2 column 7 (char 8)."}`},
-		{name: "trailing data", contentType: "application/json", body: `{} {}`, status: 400, want: `{"detail":"JSON parse error - Invalid JSON at line 1 column 4 (char 3)."}`},
-		{name: "invalid utf-8", contentType: "application/json", body: "{\"username\":\"\xff\"}", status: 400, want: `{"detail":"JSON parse error - Invalid UTF-8 or JSON text."}`},
-		{name: "list", contentType: "application/json", body: `[]`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`},
-		{name: "str", contentType: "application/json", body: `"admin"`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got str."]}`},
-		{name: "int", contentType: "application/json", body: `12`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got int."]}`},
-		{name: "float", contentType: "application/json", body: `1.5`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got float."]}`},
-		{name: "float with exponent", contentType: "application/json", body: `1e3`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got float."]}`},
-		{name: "bool", contentType: "application/json", body: `true`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got bool."]}`},
-		{name: "null", contentType: "application/json", body: ` null `, status: 400, want: `{"non_field_errors":["No data provided"]}`},
-		{name: "multipart without boundary", contentType: "multipart/form-data", body: "x", status: 400, want: `{"detail":"Multipart form parse error - Invalid multipart body."}`},
-		{name: "multipart file part", contentType: mpFileCT, body: mpFile, status: 400, want: `{"username":["Not a valid string."]}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := e.do(http.MethodPost, "/api/token/", tt.contentType, tt.body, nil)
-			if tt.want == "" {
-				require.Equal(t, tt.status, w.Code, w.Body.String())
-				assert.Regexp(t, `^\{"refresh":"[^"]+","access":"[^"]+"\}$`, w.Body.String())
-				return
-			}
-			assertResponse(t, w, tt.status, tt.want)
-		})
-	}
-}
-
-// TestEndpointsFieldValidation covers contract §1's field table, trimming
-// and reporting every failing field together.
-func TestEndpointsFieldValidation(t *testing.T) {
-	e := newEndpointEnv(t, nil, nil)
-	tests := []struct {
-		name   string
-		body   string
-		status int
-		want   string
-	}{
-		{name: "username missing", body: `{"password":"admin@123"}`, status: 400, want: `{"username":["This field is required."]}`},
-		{name: "null", body: `{"username":null,"password":"admin@123"}`, status: 400, want: `{"username":["This field may not be null."]}`},
-		{name: "blank", body: `{"username":"","password":"admin@123"}`, status: 400, want: `{"username":["This field may not be blank."]}`},
-		{name: "only white space", body: `{"username":" \t\n\u00a0\u3000\u001f","password":"admin@123"}`, status: 400, want: `{"username":["This field may not be blank."]}`},
-		{name: "boolean", body: `{"username":true,"password":"admin@123"}`, status: 400, want: `{"username":["Not a valid string."]}`},
-		{name: "array", body: `{"username":["admin"],"password":"admin@123"}`, status: 400, want: `{"username":["Not a valid string."]}`},
-		{name: "object", body: `{"username":{},"password":"admin@123"}`, status: 400, want: `{"username":["Not a valid string."]}`},
-		{name: "null character", body: `{"username":"ad\u0000min","password":"admin@123"}`, status: 400, want: `{"username":["Null characters are not allowed."]}`},
-		{name: "every failing field", body: `{"password":""}`, status: 400, want: `{"username":["This field is required."],"password":["This field may not be blank."]}`},
-		{name: "two failing fields in field order", body: `{"password":[],"username":null}`, status: 400, want: `{"username":["This field may not be null."],"password":["Not a valid string."]}`},
-		{name: "empty body", body: "", status: 400, want: bothRequired},
-		{name: "trimmed", body: `{"username":" admin ","password":" admin@123 "}`, status: 200},
-		{name: "trimmed tabs and newlines", body: `{"username":"\tadmin\n","password":"\u00a0admin@123\r\n"}`, status: 200},
-		{name: "username is case-sensitive", body: `{"username":"ADMIN","password":"admin@123"}`, status: 401, want: badCredentials},
-		{name: "wrong password", body: `{"username":"admin","password":"admin@124"}`, status: 401, want: badCredentials},
-		{name: "unknown user", body: `{"username":"nobody","password":"admin@123"}`, status: 401, want: badCredentials},
-		{name: "inactive user", body: `{"username":"inactive","password":"secret"}`, status: 401, want: badCredentials},
-		{name: "numbers as their text", body: `{"username":123,"password":1.5}`, status: 200},
-		{name: "authenticator failure", body: `{"username":"broken","password":"x"}`, status: 500, want: serverError},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := e.do(http.MethodPost, "/api/token/", "application/json", tt.body, nil)
-			if tt.want == "" {
-				require.Equal(t, tt.status, w.Code, w.Body.String())
-				return
-			}
-			assertResponse(t, w, tt.status, tt.want)
-		})
-	}
-
-	t.Run("form blank field", func(t *testing.T) {
-		w := e.do(http.MethodPost, "/api/token/", "application/x-www-form-urlencoded", "username=&password=%20", nil)
-		assertResponse(t, w, 400, `{"username":["This field may not be blank."],"password":["This field may not be blank."]}`)
-	})
-	t.Run("trimmed values reach the authenticator", func(t *testing.T) {
-		e.do(http.MethodPost, "/api/token/", "application/x-www-form-urlencoded", "username=+admin+&password=%09admin%40123%0A", nil)
-		u, p := e.auth.last()
-		assert.Equal(t, "admin", u)
-		assert.Equal(t, "admin@123", p)
-	})
-}
-
-func TestEndpointsNumbersAsText(t *testing.T) {
-	e := newEndpointEnv(t, nil, nil)
-	tests := []struct {
-		name   string
-		number string
-		want   string
-	}{
-		{name: "int", number: "123", want: "123"},
-		{name: "negative zero", number: "-0", want: "0"},
-		{name: "big int", number: "12345678901234567890", want: "12345678901234567890"},
-		{name: "float", number: "1.5", want: "1.5"},
-		{name: "whole float", number: "2.0", want: "2.0"},
-		{name: "exponent, fixed", number: "1e2", want: "100.0"},
-		{name: "small", number: "0.0001", want: "0.0001"},
-		{name: "smaller", number: "0.00001", want: "1e-05"},
-		{name: "large", number: "1E16", want: "1e+16"},
-		{name: "large fraction", number: "1.5e300", want: "1.5e+300"},
-		{name: "negative float", number: "-2.25", want: "-2.25"},
-		{name: "overflow", number: "1e400", want: "inf"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := e.do(http.MethodPost, "/api/token/", "application/json", `{"username":`+tt.number+`,"password":"x"}`, nil)
-			assertResponse(t, w, 401, badCredentials)
-			u, _ := e.auth.last()
-			assert.Equal(t, tt.want, u)
-		})
-	}
-}
-
-// TestEndpointsRouting covers methods, OPTIONS and unknown paths.
-func TestEndpointsRouting(t *testing.T) {
-	e := newEndpointEnv(t, nil, nil)
+// TestRouting covers methods, OPTIONS and unknown paths.
+func TestRouting(t *testing.T) {
+	e := newEnv(t, nil, nil)
 	paths := []string{"/api/token/", "/api/token/refresh/", "/api/token/verify/", "/api/token/blacklist/"}
 	for _, path := range paths {
 		for _, method := range []string{"GET", "PUT", "PATCH", "DELETE"} {
@@ -356,8 +276,8 @@ func TestEndpointsRouting(t *testing.T) {
 	}
 }
 
-func TestEndpointsIgnoreAuthorization(t *testing.T) {
-	e := newEndpointEnv(t, nil, nil)
+func TestIgnoreAuthorization(t *testing.T) {
+	e := newEnv(t, nil, nil)
 	pair := e.login(t)
 	e.clock.Advance(10 * time.Minute) // pair.Access has expired
 	for _, auth := range []string{"garbage", "Bearer " + pair.Access, "Bearer " + pair.Refresh, "Basic YWRtaW46YWRtaW5AMTIz"} {
@@ -373,8 +293,8 @@ func TestEndpointsIgnoreAuthorization(t *testing.T) {
 	}
 }
 
-func TestEndpointsObtain(t *testing.T) {
-	e := newEndpointEnv(t, nil, nil)
+func TestObtain(t *testing.T) {
+	e := newEnv(t, nil, nil)
 	w := e.postJSON("/api/token/", map[string]any{"username": "admin", "password": "admin@123"})
 	require.Equal(t, 200, w.Code)
 	assert.Regexp(t, `^\{"refresh":"[^"]+","access":"[^"]+"\}$`, w.Body.String(), "exactly these two keys, in this order")
@@ -398,7 +318,7 @@ func TestEndpointsObtain(t *testing.T) {
 // tokenCase is a row of the token tables of contract §3.2–3.4.
 type tokenCase struct {
 	name   string
-	token  func(t *testing.T, e *endpointEnv) string
+	token  func(t *testing.T, e *env) string
 	field  string // "" means the route's own field
 	status int
 	want   string
@@ -406,39 +326,39 @@ type tokenCase struct {
 
 // Tokens of the tables, each made fresh in the env of the row.
 var (
-	validRefresh = func(t *testing.T, e *endpointEnv) string { return e.login(t).Refresh }
-	validAccess  = func(t *testing.T, e *endpointEnv) string { return e.login(t).Access }
-	expired      = func(t *testing.T, e *endpointEnv) string {
+	validRefresh = func(t *testing.T, e *env) string { return e.login(t).Refresh }
+	validAccess  = func(t *testing.T, e *env) string { return e.login(t).Access }
+	expired      = func(t *testing.T, e *env) string {
 		tok := e.login(t).Refresh
 		e.clock.Advance(24 * time.Hour)
 		return tok
 	}
-	expiredAccess = func(t *testing.T, e *endpointEnv) string {
+	expiredAccess = func(t *testing.T, e *env) string {
 		tok := e.login(t).Access
 		e.clock.Advance(5 * time.Minute)
 		return tok
 	}
-	blacklisted = func(t *testing.T, e *endpointEnv) string {
+	blacklisted = func(t *testing.T, e *env) string {
 		tok := e.login(t).Refresh
 		require.Equal(t, 200, e.postJSON("/api/token/blacklist/", map[string]any{"refresh": tok}).Code)
 		return tok
 	}
-	expiredBlacklisted = func(t *testing.T, e *endpointEnv) string {
+	expiredBlacklisted = func(t *testing.T, e *env) string {
 		tok := blacklisted(t, e)
 		e.clock.Advance(24 * time.Hour)
 		return tok
 	}
-	malformed = func(*testing.T, *endpointEnv) string { return "abc.def" }
-	badBase64 = func(*testing.T, *endpointEnv) string { return "a=.b.c" }
-	badSig    = func(t *testing.T, e *endpointEnv) string {
+	malformed = func(*testing.T, *env) string { return "abc.def" }
+	badBase64 = func(*testing.T, *env) string { return "a=.b.c" }
+	badSig    = func(t *testing.T, e *env) string {
 		return resign(t, e, "forged", "forger-secret-thirty-two-bytes!!")
 	}
-	otherAlg = func(t *testing.T, e *endpointEnv) string {
-		return resign(t, e, "hs512", string(append(pairSecret, pairSecret...)))
+	otherAlg = func(t *testing.T, e *env) string {
+		return resign(t, e, "hs512", string(append(testSecret, testSecret...)))
 	}
-	noneAlg = func(t *testing.T, e *endpointEnv) string { return noneToken(t, e) }
-	craft   = func(claims func(now int64) map[string]any) func(*testing.T, *endpointEnv) string {
-		return func(t *testing.T, e *endpointEnv) string { return e.sign(t, claims(e.clock.Now().Unix())) }
+	noneAlg = func(t *testing.T, e *env) string { return noneToken(t, e) }
+	craft   = func(claims func(now int64) map[string]any) func(*testing.T, *env) string {
+		return func(t *testing.T, e *env) string { return e.sign(t, claims(e.clock.Now().Unix())) }
 	}
 	noExp = craft(func(now int64) map[string]any {
 		return map[string]any{"token_type": "refresh", "jti": "0123456789abcdef0123456789abcdef", "user_id": "1"}
@@ -452,7 +372,7 @@ var (
 	numericUser = craft(func(now int64) map[string]any {
 		return map[string]any{"token_type": "refresh", "exp": now + 60, "jti": "0123456789abcdef0123456789abcdef", "user_id": 1}
 	})
-	refreshFor = func(userID any) func(*testing.T, *endpointEnv) string {
+	refreshFor = func(userID any) func(*testing.T, *env) string {
 		return craft(func(now int64) map[string]any {
 			c := map[string]any{"token_type": "refresh", "exp": now + 60, "jti": "0123456789abcdef0123456789abcdef"}
 			if userID != nil {
@@ -464,7 +384,7 @@ var (
 )
 
 // resign signs the claims of a fresh refresh token with another key.
-func resign(t *testing.T, e *endpointEnv, alg, secret string) string {
+func resign(t *testing.T, e *env, alg, secret string) string {
 	a := jwt.HS256
 	if alg == "hs512" {
 		a = jwt.HS512
@@ -477,7 +397,7 @@ func resign(t *testing.T, e *endpointEnv, alg, secret string) string {
 }
 
 // noneToken is a fresh refresh token's claims under alg none.
-func noneToken(t *testing.T, e *endpointEnv) string {
+func noneToken(t *testing.T, e *env) string {
 	parts := strings.Split(e.login(t).Refresh, ".")
 	return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + parts[1] + "."
 }
@@ -486,7 +406,7 @@ func runTokenCases(t *testing.T, path, field string, mod func(*jwt.PairConfig), 
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEndpointEnv(t, mod, nil)
+			e := newEnv(t, mod, nil)
 			body := map[string]any{}
 			if tt.token != nil {
 				body[field] = tt.token(t, e)
@@ -505,7 +425,7 @@ func runTokenCases(t *testing.T, path, field string, mod func(*jwt.PairConfig), 
 func commonTokenRows(field string) []tokenCase {
 	return []tokenCase{
 		{name: "missing", status: 400, want: `{"` + field + `":["This field is required."]}`},
-		{name: "blank", token: func(*testing.T, *endpointEnv) string { return "  " }, status: 400, want: `{"` + field + `":["This field may not be blank."]}`},
+		{name: "blank", token: func(*testing.T, *env) string { return "  " }, status: 400, want: `{"` + field + `":["This field may not be blank."]}`},
 		{name: "malformed", token: malformed, status: 401, want: tokenErr("Token is invalid")},
 		{name: "not base64url", token: badBase64, status: 401, want: tokenErr("Token is invalid")},
 		{name: "bad signature", token: badSig, status: 401, want: tokenErr("Token is invalid")},
@@ -517,8 +437,8 @@ func commonTokenRows(field string) []tokenCase {
 	}
 }
 
-// TestEndpointsRefresh covers contract §3.2.
-func TestEndpointsRefresh(t *testing.T) {
+// TestRefresh covers contract §3.2.
+func TestRefresh(t *testing.T) {
 	rows := append(commonTokenRows("refresh"),
 		tokenCase{name: "valid, no rotation", token: validRefresh, status: 200},
 		tokenCase{name: "blacklisted", token: blacklisted, status: 401, want: tokenErr("Token is blacklisted")},
@@ -533,7 +453,7 @@ func TestEndpointsRefresh(t *testing.T) {
 	runTokenCases(t, "/api/token/refresh/", "refresh", nil, rows)
 
 	t.Run("no rotation: only access, same token again", func(t *testing.T) {
-		e := newEndpointEnv(t, nil, nil)
+		e := newEnv(t, nil, nil)
 		pair := e.login(t)
 		for range 2 {
 			w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh})
@@ -542,7 +462,7 @@ func TestEndpointsRefresh(t *testing.T) {
 		}
 	})
 	t.Run("rotation: access then refresh, old token blacklisted", func(t *testing.T) {
-		e := newEndpointEnv(t, func(c *jwt.PairConfig) { c.Rotate = true }, nil)
+		e := newEnv(t, func(c *jwt.PairConfig) { c.Rotate = true }, nil)
 		pair := e.login(t)
 		w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh})
 		require.Equal(t, 200, w.Code)
@@ -556,7 +476,7 @@ func TestEndpointsRefresh(t *testing.T) {
 		assertResponse(t, w, 401, tokenErr("Token is blacklisted")) // reuse revoked the login's later tokens
 	})
 	t.Run("a refused user check leaves the token unconsumed", func(t *testing.T) {
-		e := newEndpointEnv(t, func(c *jwt.PairConfig) { c.Rotate = true }, nil)
+		e := newEnv(t, func(c *jwt.PairConfig) { c.Rotate = true }, nil)
 		tok := refreshFor("2")(t, e)
 		assertResponse(t, e.postJSON("/api/token/refresh/", map[string]any{"refresh": tok}), 401, noActiveAccount)
 		e.auth.users["inactive"] = fakeUser{id: "2", password: "secret", active: true}
@@ -564,11 +484,11 @@ func TestEndpointsRefresh(t *testing.T) {
 		assert.Equal(t, 200, w.Code, w.Body.String())
 	})
 	t.Run("store failure", func(t *testing.T) {
-		e := newEndpointEnv(t, nil, nil)
+		e := newEnv(t, nil, nil)
 		pair := e.login(t)
-		p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, SubjectClaim: "user_id", Store: &failingStore{Store: e.store, fail: "Revoked"}, Expect: jwt.Expect{Now: e.clock.Now}})
+		p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, SubjectClaim: "user_id", Store: failingStore{e.store}, Expect: jwt.Expect{Now: e.clock.Now}, Active: e.auth.Active})
 		require.NoError(t, err)
-		h, err := jwt.NewEndpoints(jwt.EndpointConfig{Pairs: p, Authenticator: e.auth})
+		h, err := simplejwt.NewHandler(simplejwt.Config{Pairs: p, Authenticator: e.auth})
 		require.NoError(t, err)
 		for _, path := range []string{"/api/token/refresh/", "/api/token/blacklist/"} {
 			w := httptest.NewRecorder()
@@ -581,8 +501,27 @@ func TestEndpointsRefresh(t *testing.T) {
 	})
 }
 
-// TestEndpointsVerify covers contract §3.3.
-func TestEndpointsVerify(t *testing.T) {
+// TestRefreshAccountCheckIsThePairs pins where the account check of the
+// refresh route lives: in PairConfig.Active, so that a refresh through the
+// Go API is refused as the route's is, and without it no account is
+// checked.
+func TestRefreshAccountCheckIsThePairs(t *testing.T) {
+	t.Run("Pairs.Refresh is refused too", func(t *testing.T) {
+		e := newEnv(t, nil, nil)
+		_, err := e.p.Refresh(t.Context(), refreshFor("2")(t, e))
+		require.ErrorIs(t, err, jwt.ErrNoActiveAccount)
+	})
+	t.Run("Active nil: no account check", func(t *testing.T) {
+		e := newEnv(t, func(c *jwt.PairConfig) { c.Active = nil }, nil)
+		for _, user := range []any{"2", "99"} {
+			w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": refreshFor(user)(t, e)})
+			assert.Equal(t, 200, w.Code, w.Body.String())
+		}
+	})
+}
+
+// TestVerify covers contract §3.3.
+func TestVerify(t *testing.T) {
 	rows := append(commonTokenRows("token"),
 		tokenCase{name: "valid refresh token", token: validRefresh, status: 200, want: `{}`},
 		tokenCase{name: "valid access token", token: validAccess, status: 200, want: `{}`},
@@ -595,8 +534,8 @@ func TestEndpointsVerify(t *testing.T) {
 	runTokenCases(t, "/api/token/verify/", "token", nil, rows)
 }
 
-// TestEndpointsBlacklist covers contract §3.4.
-func TestEndpointsBlacklist(t *testing.T) {
+// TestBlacklist covers contract §3.4.
+func TestBlacklist(t *testing.T) {
 	rows := append(commonTokenRows("refresh"),
 		tokenCase{name: "valid refresh token", token: validRefresh, status: 200, want: `{}`},
 		tokenCase{name: "valid but never seen", token: refreshFor("1"), status: 200, want: `{}`},
@@ -608,7 +547,7 @@ func TestEndpointsBlacklist(t *testing.T) {
 	runTokenCases(t, "/api/token/blacklist/", "refresh", nil, rows)
 
 	t.Run("after logout", func(t *testing.T) {
-		e := newEndpointEnv(t, nil, nil)
+		e := newEnv(t, nil, nil)
 		pair := e.login(t)
 		other := e.login(t)
 		assertResponse(t, e.postJSON("/api/token/blacklist/", map[string]any{"refresh": pair.Refresh}), 200, `{}`)
@@ -619,8 +558,8 @@ func TestEndpointsBlacklist(t *testing.T) {
 	})
 }
 
-func TestEndpointsFormAndMultipartTokens(t *testing.T) {
-	e := newEndpointEnv(t, nil, nil)
+func TestFormAndMultipartTokens(t *testing.T) {
+	e := newEnv(t, nil, nil)
 	pair := e.login(t)
 	w := e.do(http.MethodPost, "/api/token/verify/", "application/x-www-form-urlencoded", url.Values{"token": {pair.Access}}.Encode(), nil)
 	assertResponse(t, w, 200, `{}`)
@@ -629,14 +568,14 @@ func TestEndpointsFormAndMultipartTokens(t *testing.T) {
 	assert.Equal(t, 200, w.Code)
 }
 
-func TestEndpointsRealm(t *testing.T) {
-	e := newEndpointEnv(t, nil, func(c *jwt.EndpointConfig) { c.Realm = "shop" })
+func TestRealm(t *testing.T) {
+	e := newEnv(t, nil, func(c *simplejwt.Config) { c.Realm = "shop" })
 	w := e.postJSON("/api/token/", map[string]any{"username": "admin", "password": "bad"})
 	assert.Equal(t, 401, w.Code)
 	assert.Equal(t, `Bearer realm="shop"`, w.Header().Get("WWW-Authenticate"))
 }
 
-func TestEndpointsMaxBodyBytes(t *testing.T) {
+func TestMaxBodyBytes(t *testing.T) {
 	body := func(n int) string {
 		s := `{"username":"admin","password":"admin@123"}`
 		return s + strings.Repeat(" ", n-len(s))
@@ -654,7 +593,7 @@ func TestEndpointsMaxBodyBytes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEndpointEnv(t, nil, func(c *jwt.EndpointConfig) { c.MaxBodyBytes = tt.max })
+			e := newEnv(t, nil, func(c *simplejwt.Config) { c.MaxBodyBytes = tt.max })
 			w := e.do(http.MethodPost, "/api/token/", "application/json", body(tt.size), nil)
 			if tt.status == 413 {
 				assertResponse(t, w, 413, `{"detail":"Request body is too large."}`)
@@ -665,27 +604,30 @@ func TestEndpointsMaxBodyBytes(t *testing.T) {
 	}
 }
 
-func TestNewEndpointsConfigErrors(t *testing.T) {
-	e := newPairEnv(t, nil)
+func TestNewHandlerConfigErrors(t *testing.T) {
+	e := newEnv(t, nil, nil)
 	tests := []struct {
 		name string
-		cfg  jwt.EndpointConfig
+		cfg  simplejwt.Config
 	}{
-		{name: "no pairs", cfg: jwt.EndpointConfig{Authenticator: newFakeAuth()}},
-		{name: "no authenticator", cfg: jwt.EndpointConfig{Pairs: e.p}},
-		{name: "negative body size", cfg: jwt.EndpointConfig{Pairs: e.p, Authenticator: newFakeAuth(), MaxBodyBytes: -1}},
+		{name: "no pairs", cfg: simplejwt.Config{Authenticator: newFakeAuth()}},
+		{name: "no authenticator", cfg: simplejwt.Config{Pairs: e.p}},
+		{name: "negative body size", cfg: simplejwt.Config{Pairs: e.p, Authenticator: newFakeAuth(), MaxBodyBytes: -1}},
+		{name: "realm with a double quote", cfg: simplejwt.Config{Pairs: e.p, Authenticator: newFakeAuth(), Realm: `a"b`}},
+		{name: "realm with a backslash", cfg: simplejwt.Config{Pairs: e.p, Authenticator: newFakeAuth(), Realm: `a\b`}},
+		{name: "realm with a line break", cfg: simplejwt.Config{Pairs: e.p, Authenticator: newFakeAuth(), Realm: "a\r\nX-Evil: 1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := jwt.NewEndpoints(tt.cfg)
+			h, err := simplejwt.NewHandler(tt.cfg)
 			require.ErrorIs(t, err, jwt.ErrConfig)
 			assert.Nil(t, h)
 		})
 	}
 }
 
-func TestEndpointsServer(t *testing.T) {
-	e := newEndpointEnv(t, nil, nil)
+func TestServer(t *testing.T) {
+	e := newEnv(t, nil, nil)
 	mux := http.NewServeMux()
 	mux.Handle("/api/token/", e.h)
 	srv := httptest.NewServer(mux)

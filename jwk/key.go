@@ -1,4 +1,4 @@
-package jwt
+package jwk
 
 import (
 	"bytes"
@@ -11,36 +11,36 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"slices"
 
+	"github.com/jwtpair/jwt"
 	"github.com/jwtpair/jwt/internal/base64url"
 	"github.com/jwtpair/jwt/internal/strictjson"
 )
 
-// Bounds on the JSON that ParseJWK and ParseJWKSet read. A private RSA key
+// Bounds on the JSON that ParseKey and ParseSet read. A private RSA key
 // of 8192 bits, the largest accepted, takes about 6 KiB as a JWK; a JWK Set
 // in use holds a handful of keys.
 const (
-	// MaxJWKSize is the largest JWK ParseJWK reads, in bytes.
-	MaxJWKSize = 64 << 10
-	// MaxJWKSetSize is the largest JWK Set ParseJWKSet reads, in bytes.
-	MaxJWKSetSize = 1 << 20
-	// MaxJWKSetKeys is the most keys a JWK Set may hold.
-	MaxJWKSetKeys = 256
+	// MaxKeySize is the largest JWK ParseKey reads, in bytes.
+	MaxKeySize = 64 << 10
+	// MaxSetSize is the largest JWK Set ParseSet reads, in bytes.
+	MaxSetSize = 1 << 20
+	// MaxSetKeys is the most keys a JWK Set may hold.
+	MaxSetKeys = 256
 )
 
-// JWK is one JSON Web Key (RFC 7517), of a key type of RFC 7518 §6 or
+// Key is one JSON Web Key (RFC 7517), of a key type of RFC 7518 §6 or
 // RFC 8037 §2: "RSA", "EC" (P-256, P-384, P-521), "OKP" (Ed25519) or
 // "oct".
 //
-// A JWK is a key with what its owner says about it. Its Signer and
+// A Key is a key with what its owner says about it. Its Signer and
 // Verifier methods obey that: they refuse an algorithm other than
 // Algorithm, a Use other than "sig" and KeyOps without the operation asked
 // for.
-type JWK struct {
+type Key struct {
 	// Key is the key: *rsa.PublicKey, *rsa.PrivateKey,
 	// *ecdsa.PublicKey, *ecdsa.PrivateKey, ed25519.PublicKey,
 	// ed25519.PrivateKey, or []byte for an "oct" secret.
@@ -48,9 +48,9 @@ type JWK struct {
 	// KeyID is kid. Empty means none.
 	KeyID string
 	// Algorithm is alg: the one algorithm the key is meant for. Empty
-	// means none was named. It may name an algorithm this package does
+	// means none was named. It may name an algorithm the jwt package does
 	// not implement, such as an encryption algorithm.
-	Algorithm Algorithm
+	Algorithm jwt.Algorithm
 	// Use is use: "sig", "enc", another value, or empty for none.
 	Use string
 	// KeyOps is key_ops: the operations the key may be used for, such
@@ -64,8 +64,13 @@ type JWK struct {
 }
 
 // errUnsupportedKey marks a JWK of a key type or curve this package does
-// not implement. ParseJWKSet skips such keys, as RFC 7517 §5 says.
-var errUnsupportedKey = fmt.Errorf("%w: unsupported key type or curve", ErrInvalidKey)
+// not implement. ParseSet skips such keys, as RFC 7517 §5 says.
+var errUnsupportedKey = fmt.Errorf("%w: unsupported key type or curve", jwt.ErrInvalidKey)
+
+// maxRSABits is the largest RSA modulus the jwt package's constructors
+// accept. ParseKey refuses a larger one before doing any arithmetic on it,
+// so that a hostile JWK costs nothing to refuse.
+const maxRSABits = 8192
 
 // jwkNames are the JWK members this package reads. A member that matches
 // one only when case is ignored is refused, as in a header.
@@ -74,7 +79,7 @@ var jwkNames = [...]string{
 	"crv", "x", "y", "d", "n", "e", "p", "q", "dp", "dq", "qi", "oth", "k",
 }
 
-// ParseJWK parses one JWK, at most MaxJWKSize bytes, strictly: one JSON
+// ParseKey parses one JWK, at most MaxKeySize bytes, strictly: one JSON
 // object in valid UTF-8 naming no member twice, with member names matched
 // exactly and each binary member in base64url without padding. Members
 // this package does not know are ignored.
@@ -89,49 +94,49 @@ var jwkNames = [...]string{
 // libraries write them; the key is the same integer.
 //
 // An RSA modulus shorter than 2048 bits parses, so that such a key can be
-// inspected, but its Signer and Verifier refuse it with [ErrWeakKey].
+// inspected, but its Signer and Verifier refuse it with [jwt.ErrWeakKey].
 //
-// An alg of this package must fit the key (HS* an oct key, RS* and PS*
+// An alg of the jwt package must fit the key (HS* an oct key, RS* and PS*
 // RSA, ES256 P-256, ES384 P-384, ES512 P-521, EdDSA Ed25519), or
-// [ErrKeyMismatch] is returned, and so it is when use and key_ops
+// [jwt.ErrKeyMismatch] is returned, and so it is when use and key_ops
 // disagree (RFC 7517 §4.3). Another alg is kept as it is. When x5c is
 // present its first certificate must hold the JWK's public key.
 //
-// Errors wrap [ErrInvalidKey], [ErrWeakKey] or [ErrKeyMismatch].
-func ParseJWK(data []byte) (*JWK, error) {
-	if len(data) > MaxJWKSize {
-		return nil, fmt.Errorf("%w: JWK larger than %d bytes", ErrInvalidKey, MaxJWKSize)
+// Errors wrap [jwt.ErrInvalidKey], [jwt.ErrWeakKey] or [jwt.ErrKeyMismatch].
+func ParseKey(data []byte) (*Key, error) {
+	if len(data) > MaxKeySize {
+		return nil, fmt.Errorf("%w: JWK larger than %d bytes", jwt.ErrInvalidKey, MaxKeySize)
 	}
-	return parseJWK(data, false)
+	return parseKey(data, false)
 }
 
-// parseJWK parses one JWK. With publicOnly, a private or secret key is
+// parseKey parses one JWK. With publicOnly, a private or secret key is
 // refused before any of its members is decoded: a published set never
 // holds one, and validating an RSA private key costs milliseconds, which
 // a set fetched from the network must not be able to make anyone spend.
-func parseJWK(data []byte, publicOnly bool) (*JWK, error) {
+func parseKey(data []byte, publicOnly bool) (*Key, error) {
 	folded := false
 	if !strictjson.Check(data, func(name string) { folded = folded || strictjson.FoldsTo(name, jwkNames[:]) }) {
-		return nil, fmt.Errorf("%w: JWK is not a strict JSON object", ErrInvalidKey)
+		return nil, fmt.Errorf("%w: JWK is not a strict JSON object", jwt.ErrInvalidKey)
 	}
 	if folded {
-		return nil, fmt.Errorf("%w: JWK names a member in the wrong case", ErrInvalidKey)
+		return nil, fmt.Errorf("%w: JWK names a member in the wrong case", jwt.ErrInvalidKey)
 	}
 	r := jwkReader{}
 	if err := json.Unmarshal(data, &r.m); err != nil {
-		return nil, fmt.Errorf("%w: JWK is not a JSON object", ErrInvalidKey)
+		return nil, fmt.Errorf("%w: JWK is not a JSON object", jwt.ErrInvalidKey)
 	}
 	kty, ok := r.str("kty")
 	if !ok && r.err == nil {
-		return nil, fmt.Errorf("%w: JWK has no kty", ErrInvalidKey)
+		return nil, fmt.Errorf("%w: JWK has no kty", jwt.ErrInvalidKey)
 	}
 	if _, private := r.m["d"]; publicOnly && (private || kty == "oct") {
-		return nil, fmt.Errorf("%w: a published key set holds a private or secret key", ErrKeyMismatch)
+		return nil, fmt.Errorf("%w: a published key set holds a private or secret key", jwt.ErrKeyMismatch)
 	}
-	k := &JWK{}
+	k := &Key{}
 	k.KeyID, _ = r.str("kid")
 	alg, _ := r.str("alg")
-	k.Algorithm = Algorithm(alg)
+	k.Algorithm = jwt.Algorithm(alg)
 	k.Use, _ = r.str("use")
 	k.KeyOps = r.strs("key_ops")
 	if r.err != nil {
@@ -147,7 +152,7 @@ func parseJWK(data []byte, publicOnly bool) (*JWK, error) {
 	case "oct":
 		k.Key = r.bytes("k", true)
 		if r.err == nil && len(k.Key.([]byte)) == 0 {
-			r.fail(ErrInvalidKey, "empty oct key")
+			r.fail(jwt.ErrInvalidKey, "empty oct key")
 		}
 	default:
 		return nil, errUnsupportedKey
@@ -185,7 +190,7 @@ func (r *jwkReader) fail(class error, what string) {
 func (r *jwkReader) raw(name string) (json.RawMessage, bool) {
 	v, ok := r.m[name]
 	if ok && string(v) == "null" {
-		r.fail(ErrInvalidKey, "JWK member "+name+" is null")
+		r.fail(jwt.ErrInvalidKey, "JWK member "+name+" is null")
 		return nil, false
 	}
 	return v, ok
@@ -198,7 +203,7 @@ func (r *jwkReader) str(name string) (string, bool) {
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		r.fail(ErrInvalidKey, "JWK member "+name+" is not a string")
+		r.fail(jwt.ErrInvalidKey, "JWK member "+name+" is not a string")
 		return "", false
 	}
 	return s, true
@@ -211,7 +216,7 @@ func (r *jwkReader) strs(name string) []string {
 	}
 	var s []string
 	if err := json.Unmarshal(v, &s); err != nil {
-		r.fail(ErrInvalidKey, "JWK member "+name+" is not an array of strings")
+		r.fail(jwt.ErrInvalidKey, "JWK member "+name+" is not an array of strings")
 		return nil
 	}
 	if s == nil {
@@ -226,17 +231,17 @@ func (r *jwkReader) bytes(name string, required bool) []byte {
 	s, ok := r.str(name)
 	if !ok {
 		if required {
-			r.fail(ErrInvalidKey, "JWK has no "+name)
+			r.fail(jwt.ErrInvalidKey, "JWK has no "+name)
 		}
 		return nil
 	}
 	if !base64url.Valid(s) {
-		r.fail(ErrInvalidKey, "JWK member "+name+" is not base64url")
+		r.fail(jwt.ErrInvalidKey, "JWK member "+name+" is not base64url")
 		return nil
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
-		r.fail(ErrInvalidKey, "JWK member "+name+" is not base64url")
+		r.fail(jwt.ErrInvalidKey, "JWK member "+name+" is not base64url")
 		return nil
 	}
 	if b == nil {
@@ -252,7 +257,7 @@ func (r *jwkReader) uint(name string, required bool) *big.Int {
 		return nil
 	}
 	if len(b) == 0 {
-		r.fail(ErrInvalidKey, "JWK member "+name+" is empty")
+		r.fail(jwt.ErrInvalidKey, "JWK member "+name+" is empty")
 		return nil
 	}
 	return new(big.Int).SetBytes(b)
@@ -266,13 +271,13 @@ func (r *jwkReader) rsaKey() any {
 	}
 	switch {
 	case n.Sign() == 0:
-		r.fail(ErrInvalidKey, "RSA modulus is zero")
+		r.fail(jwt.ErrInvalidKey, "RSA modulus is zero")
 	case n.BitLen() > maxRSABits:
-		r.fail(ErrInvalidKey, fmt.Sprintf("RSA modulus over %d bits", maxRSABits))
+		r.fail(jwt.ErrInvalidKey, fmt.Sprintf("RSA modulus over %d bits", maxRSABits))
 	case len(eb) == 0 || eb[0] == 0:
-		r.fail(ErrInvalidKey, "RSA exponent is empty or has a leading zero octet")
+		r.fail(jwt.ErrInvalidKey, "RSA exponent is empty or has a leading zero octet")
 	case len(eb) > 4 || len(eb) == 4 && eb[0] >= 0x80:
-		r.fail(ErrInvalidKey, "RSA exponent does not fit in 31 bits")
+		r.fail(jwt.ErrInvalidKey, "RSA exponent does not fit in 31 bits")
 	}
 	if r.err != nil {
 		return nil
@@ -282,21 +287,21 @@ func (r *jwkReader) rsaKey() any {
 		e = e<<8 | int(c)
 	}
 	if e < 3 || e%2 == 0 {
-		r.fail(ErrWeakKey, "RSA public exponent must be odd and at least 3")
+		r.fail(jwt.ErrWeakKey, "RSA public exponent must be odd and at least 3")
 		return nil
 	}
 	pub := rsa.PublicKey{N: n, E: e}
 	if _, ok := r.m["d"]; !ok {
 		for _, name := range [...]string{"p", "q", "dp", "dq", "qi", "oth"} {
 			if _, ok := r.m[name]; ok {
-				r.fail(ErrInvalidKey, "RSA JWK has "+name+" but no d")
+				r.fail(jwt.ErrInvalidKey, "RSA JWK has "+name+" but no d")
 				return nil
 			}
 		}
 		return &pub
 	}
 	if _, ok := r.m["oth"]; ok {
-		r.fail(ErrInvalidKey, "RSA keys of more than two primes are not supported")
+		r.fail(jwt.ErrInvalidKey, "RSA keys of more than two primes are not supported")
 		return nil
 	}
 	d := r.uint("d", true)
@@ -307,13 +312,13 @@ func (r *jwkReader) rsaKey() any {
 	}
 	priv := &rsa.PrivateKey{PublicKey: pub, D: d, Primes: []*big.Int{p, q}}
 	if err := priv.Validate(); err != nil {
-		r.fail(ErrInvalidKey, "RSA private key does not validate")
+		r.fail(jwt.ErrInvalidKey, "RSA private key does not validate")
 		return nil
 	}
 	priv.Precompute()
 	if priv.Precomputed.Dp == nil || priv.Precomputed.Dp.Cmp(dp) != 0 ||
 		priv.Precomputed.Dq.Cmp(dq) != 0 || priv.Precomputed.Qinv.Cmp(qi) != 0 {
-		r.fail(ErrInvalidKey, "RSA dp, dq or qi does not match the key")
+		r.fail(jwt.ErrInvalidKey, "RSA dp, dq or qi does not match the key")
 		return nil
 	}
 	return priv
@@ -347,7 +352,7 @@ func curveName(c elliptic.Curve) string {
 func (r *jwkReader) ecKey() any {
 	crv, ok := r.str("crv")
 	if !ok {
-		r.fail(ErrInvalidKey, "EC JWK has no crv")
+		r.fail(jwt.ErrInvalidKey, "EC JWK has no crv")
 		return nil
 	}
 	curve := jwkCurve(crv)
@@ -361,12 +366,12 @@ func (r *jwkReader) ecKey() any {
 		return nil
 	}
 	if len(x) != size || len(y) != size {
-		r.fail(ErrInvalidKey, fmt.Sprintf("%s coordinates must be %d bytes", crv, size))
+		r.fail(jwt.ErrInvalidKey, fmt.Sprintf("%s coordinates must be %d bytes", crv, size))
 		return nil
 	}
 	pub, err := ecdsa.ParseUncompressedPublicKey(curve, append(append([]byte{4}, x...), y...))
 	if err != nil {
-		r.fail(ErrInvalidKey, "EC point is not on its curve")
+		r.fail(jwt.ErrInvalidKey, "EC point is not on its curve")
 		return nil
 	}
 	if _, ok := r.m["d"]; !ok {
@@ -377,12 +382,12 @@ func (r *jwkReader) ecKey() any {
 		return nil
 	}
 	if len(d) != size {
-		r.fail(ErrInvalidKey, fmt.Sprintf("%s private key must be %d bytes", crv, size))
+		r.fail(jwt.ErrInvalidKey, fmt.Sprintf("%s private key must be %d bytes", crv, size))
 		return nil
 	}
 	priv, err := ecdsa.ParseRawPrivateKey(curve, d)
 	if err != nil || !priv.PublicKey.Equal(pub) {
-		r.fail(ErrInvalidKey, "EC private key does not match its point")
+		r.fail(jwt.ErrInvalidKey, "EC private key does not match its point")
 		return nil
 	}
 	return priv
@@ -391,7 +396,7 @@ func (r *jwkReader) ecKey() any {
 func (r *jwkReader) okpKey() any {
 	crv, ok := r.str("crv")
 	if !ok {
-		r.fail(ErrInvalidKey, "OKP JWK has no crv")
+		r.fail(jwt.ErrInvalidKey, "OKP JWK has no crv")
 		return nil
 	}
 	if crv != "Ed25519" {
@@ -403,7 +408,7 @@ func (r *jwkReader) okpKey() any {
 		return nil
 	}
 	if len(x) != ed25519.PublicKeySize {
-		r.fail(ErrInvalidKey, "Ed25519 public key must be 32 bytes")
+		r.fail(jwt.ErrInvalidKey, "Ed25519 public key must be 32 bytes")
 		return nil
 	}
 	if _, ok := r.m["d"]; !ok {
@@ -414,12 +419,12 @@ func (r *jwkReader) okpKey() any {
 		return nil
 	}
 	if len(d) != ed25519.SeedSize {
-		r.fail(ErrInvalidKey, "Ed25519 private key must be 32 bytes")
+		r.fail(jwt.ErrInvalidKey, "Ed25519 private key must be 32 bytes")
 		return nil
 	}
 	priv := ed25519.NewKeyFromSeed(d)
 	if !bytes.Equal(priv[ed25519.SeedSize:], x) {
-		r.fail(ErrInvalidKey, "Ed25519 private key does not match x")
+		r.fail(jwt.ErrInvalidKey, "Ed25519 private key does not match x")
 		return nil
 	}
 	return priv
@@ -427,81 +432,103 @@ func (r *jwkReader) okpKey() any {
 
 // checkMetadata checks that alg fits the key and that use and key_ops
 // agree.
-func (k *JWK) checkMetadata() error {
+func (k *Key) checkMetadata() error {
 	if k.Algorithm != "" && implemented(k.Algorithm) && !k.fits(k.Algorithm) {
-		return fmt.Errorf("%w: JWK alg %s does not fit its key", ErrKeyMismatch, k.Algorithm)
+		return fmt.Errorf("%w: JWK alg %s does not fit its key", jwt.ErrKeyMismatch, k.Algorithm)
 	}
 	for i, op := range k.KeyOps {
 		if slices.Contains(k.KeyOps[:i], op) {
-			return fmt.Errorf("%w: JWK key_ops names an operation twice", ErrInvalidKey)
+			return fmt.Errorf("%w: JWK key_ops names an operation twice", jwt.ErrInvalidKey)
 		}
 		sig := op == "sign" || op == "verify"
 		enc := slices.Contains([]string{"encrypt", "decrypt", "wrapKey", "unwrapKey", "deriveKey", "deriveBits"}, op)
 		if k.Use == "sig" && enc || k.Use == "enc" && sig {
-			return fmt.Errorf("%w: JWK use and key_ops disagree", ErrKeyMismatch)
+			return fmt.Errorf("%w: JWK use and key_ops disagree", jwt.ErrKeyMismatch)
 		}
 	}
 	return nil
 }
 
-// implemented reports whether alg is an algorithm of this package.
-func implemented(alg Algorithm) bool {
-	return slices.Contains(Algorithms(), alg)
+// implemented reports whether alg is an algorithm of the jwt package.
+func implemented(alg jwt.Algorithm) bool {
+	return slices.Contains(jwt.Algorithms(), alg)
 }
 
-// fits reports whether k's key can serve alg, one of this package's
+// fits reports whether k's key can serve alg, one of the jwt package's
 // algorithms.
-func (k *JWK) fits(alg Algorithm) bool {
+func (k *Key) fits(alg jwt.Algorithm) bool {
 	switch key := k.public().(type) {
 	case []byte:
-		return alg == HS256 || alg == HS384 || alg == HS512
+		return alg == jwt.HS256 || alg == jwt.HS384 || alg == jwt.HS512
 	case *rsa.PublicKey:
-		_, _, ok := rsaParams(alg)
-		return ok
+		return rsaFits(alg)
 	case *ecdsa.PublicKey:
-		curve, _, ok := ecdsaParams(alg)
-		return ok && key.Curve == curve
+		curve := ecdsaCurve(alg)
+		return curve != nil && key.Curve == curve
 	case ed25519.PublicKey:
-		return alg == EdDSA
+		return alg == jwt.EdDSA
 	}
 	return false
 }
 
-func (k *JWK) parseCertificates(x5c []string) error {
+// rsaFits reports whether alg is an RSA algorithm of the jwt package.
+func rsaFits(alg jwt.Algorithm) bool {
+	switch alg {
+	case jwt.RS256, jwt.RS384, jwt.RS512, jwt.PS256, jwt.PS384, jwt.PS512:
+		return true
+	}
+	return false
+}
+
+// ecdsaCurve returns the curve of an ECDSA algorithm of the jwt package, or
+// nil.
+func ecdsaCurve(alg jwt.Algorithm) elliptic.Curve {
+	switch alg {
+	case jwt.ES256:
+		return elliptic.P256()
+	case jwt.ES384:
+		return elliptic.P384()
+	case jwt.ES512:
+		return elliptic.P521()
+	}
+	return nil
+}
+
+func (k *Key) parseCertificates(x5c []string) error {
 	if len(x5c) == 0 {
-		return fmt.Errorf("%w: JWK x5c is empty", ErrInvalidKey)
+		return fmt.Errorf("%w: JWK x5c is empty", jwt.ErrInvalidKey)
 	}
 	pub, ok := k.public().(interface{ Equal(crypto.PublicKey) bool })
 	if !ok {
-		return fmt.Errorf("%w: JWK x5c on a secret key", ErrKeyMismatch)
+		return fmt.Errorf("%w: JWK x5c on a secret key", jwt.ErrKeyMismatch)
 	}
 	// RFC 7517 §4.7: standard base64 with padding, not base64url.
 	std := base64.StdEncoding.Strict()
 	for _, s := range x5c {
 		for i := 0; i < len(s); i++ {
 			if c := s[i]; c == '\r' || c == '\n' {
-				return fmt.Errorf("%w: JWK x5c is not base64", ErrInvalidKey)
+				return fmt.Errorf("%w: JWK x5c is not base64", jwt.ErrInvalidKey)
 			}
 		}
 		der, err := std.DecodeString(s)
 		if err != nil {
-			return fmt.Errorf("%w: JWK x5c is not base64", ErrInvalidKey)
+			return fmt.Errorf("%w: JWK x5c is not base64", jwt.ErrInvalidKey)
 		}
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return fmt.Errorf("%w: JWK x5c holds a certificate that does not parse", ErrInvalidKey)
+			return fmt.Errorf("%w: JWK x5c holds a certificate that does not parse", jwt.ErrInvalidKey)
 		}
 		k.Certificates = append(k.Certificates, cert)
 	}
 	if !pub.Equal(k.Certificates[0].PublicKey) {
-		return fmt.Errorf("%w: JWK x5c certificate holds another key", ErrKeyMismatch)
+		return fmt.Errorf("%w: JWK x5c certificate holds another key", jwt.ErrKeyMismatch)
 	}
 	return nil
 }
 
 // public returns the public key of k, or the secret of an oct key, or nil
 // for a key of an unknown type.
-func (k *JWK) public() any {
+func (k *Key) public() any {
 	switch key := k.Key.(type) {
 	case *rsa.PrivateKey:
 		if key == nil {
@@ -524,21 +551,12 @@ func (k *JWK) public() any {
 	return nil
 }
 
-// isPrivate reports whether k holds a private key or a secret.
-func (k *JWK) isPrivate() bool {
-	switch k.Key.(type) {
-	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey, []byte:
-		return true
-	}
-	return false
-}
-
 // MarshalJSON encodes k as a JWK, with private members only when Key is a
 // private key or a secret. Members come in a fixed order: kty, kid, use,
 // key_ops, alg, the key's public members in the order of RFC 7518, its
 // private members, then x5c. An RSA key of more than two primes, an
-// invalid key or a Key of another type is refused with [ErrInvalidKey].
-func (k *JWK) MarshalJSON() ([]byte, error) {
+// invalid key or a Key of another type is refused with [jwt.ErrInvalidKey].
+func (k *Key) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 512)
 	b64 := base64.RawURLEncoding
 	member := func(name string, v []byte) {
@@ -559,7 +577,7 @@ func (k *JWK) MarshalJSON() ([]byte, error) {
 		keyMembers = func() { rsaMembers(member, key) }
 	case *rsa.PrivateKey:
 		if key == nil || checkRSAForJWK(&key.PublicKey) != nil || key.D == nil || len(key.Primes) != 2 {
-			return nil, fmt.Errorf("%w: RSA private key of other than two primes", ErrInvalidKey)
+			return nil, fmt.Errorf("%w: RSA private key of other than two primes", jwt.ErrInvalidKey)
 		}
 		kty = "RSA"
 		keyMembers = func() {
@@ -576,17 +594,17 @@ func (k *JWK) MarshalJSON() ([]byte, error) {
 	case *ecdsa.PublicKey, *ecdsa.PrivateKey:
 		pub, ok := k.public().(*ecdsa.PublicKey)
 		if !ok || pub == nil || pub.Curve == nil {
-			return nil, fmt.Errorf("%w: empty EC key", ErrInvalidKey)
+			return nil, fmt.Errorf("%w: empty EC key", jwt.ErrInvalidKey)
 		}
 		crv := curveName(pub.Curve)
 		point, err := pub.Bytes()
 		if crv == "" || err != nil {
-			return nil, fmt.Errorf("%w: EC key not on P-256, P-384 or P-521", ErrInvalidKey)
+			return nil, fmt.Errorf("%w: EC key not on P-256, P-384 or P-521", jwt.ErrInvalidKey)
 		}
 		var d []byte
 		if priv, ok := key.(*ecdsa.PrivateKey); ok {
 			if d, err = priv.Bytes(); err != nil {
-				return nil, fmt.Errorf("%w: invalid EC private key", ErrInvalidKey)
+				return nil, fmt.Errorf("%w: invalid EC private key", jwt.ErrInvalidKey)
 			}
 		}
 		kty = "EC"
@@ -604,7 +622,7 @@ func (k *JWK) MarshalJSON() ([]byte, error) {
 	case ed25519.PublicKey, ed25519.PrivateKey:
 		pub, ok := k.public().(ed25519.PublicKey)
 		if !ok || len(pub) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("%w: Ed25519 key of the wrong size", ErrInvalidKey)
+			return nil, fmt.Errorf("%w: Ed25519 key of the wrong size", jwt.ErrInvalidKey)
 		}
 		kty = "OKP"
 		keyMembers = func() {
@@ -616,23 +634,23 @@ func (k *JWK) MarshalJSON() ([]byte, error) {
 		}
 	case []byte:
 		if len(key) == 0 {
-			return nil, fmt.Errorf("%w: empty oct key", ErrInvalidKey)
+			return nil, fmt.Errorf("%w: empty oct key", jwt.ErrInvalidKey)
 		}
 		kty = "oct"
 		keyMembers = func() { member("k", key) }
 	default:
-		return nil, fmt.Errorf("%w: JWK of a %T", ErrInvalidKey, k.Key)
+		return nil, fmt.Errorf("%w: JWK of a %T", jwt.ErrInvalidKey, k.Key)
 	}
 	b = append(b, `{"kty":"`...)
 	b = append(b, kty...)
 	b = append(b, '"')
 	if k.KeyID != "" {
 		b = append(b, `,"kid":`...)
-		b = appendJSONString(b, k.KeyID)
+		b = appendString(b, k.KeyID)
 	}
 	if k.Use != "" {
 		b = append(b, `,"use":`...)
-		b = appendJSONString(b, k.Use)
+		b = appendString(b, k.Use)
 	}
 	if k.KeyOps != nil {
 		b = append(b, `,"key_ops":[`...)
@@ -640,13 +658,13 @@ func (k *JWK) MarshalJSON() ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, op)
+			b = appendString(b, op)
 		}
 		b = append(b, ']')
 	}
 	if k.Algorithm != "" {
 		b = append(b, `,"alg":`...)
-		b = appendJSONString(b, string(k.Algorithm))
+		b = appendString(b, string(k.Algorithm))
 	}
 	keyMembers()
 	if len(k.Certificates) > 0 {
@@ -664,9 +682,16 @@ func (k *JWK) MarshalJSON() ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// appendString appends s as a JSON string, escaped as encoding/json
+// escapes it.
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
+}
+
 func checkRSAForJWK(key *rsa.PublicKey) error {
 	if key == nil || key.N == nil || key.N.Sign() <= 0 || key.E <= 0 {
-		return fmt.Errorf("%w: empty RSA key", ErrInvalidKey)
+		return fmt.Errorf("%w: empty RSA key", jwt.ErrInvalidKey)
 	}
 	return nil
 }
@@ -681,7 +706,7 @@ func rsaMembers(member func(string, []byte), key *rsa.PublicKey) {
 // "encrypt", "wrapKey"). A JWK that is already public is returned as a
 // copy. An "oct" key has no public part, and neither has a Key of another
 // type: Public returns nil for them.
-func (k *JWK) Public() *JWK {
+func (k *Key) Public() *Key {
 	pub := k.public()
 	if pub == nil {
 		return nil
@@ -709,19 +734,19 @@ func (k *JWK) Public() *JWK {
 // have the same thumbprint, and kid, alg, use and the other members do not
 // change it. oct keys (RFC 7638 §3.2) and OKP keys (RFC 8037 §2) have one
 // too.
-func (k *JWK) Thumbprint() (string, error) {
+func (k *Key) Thumbprint() (string, error) {
 	pub := k.public()
 	if pub == nil {
-		return "", fmt.Errorf("%w: JWK of a %T", ErrInvalidKey, k.Key)
+		return "", fmt.Errorf("%w: JWK of a %T", jwt.ErrInvalidKey, k.Key)
 	}
-	p := &JWK{Key: pub}
+	p := &Key{Key: pub}
 	enc, err := p.MarshalJSON()
 	if err != nil {
 		return "", err
 	}
 	var m map[string]string
 	if err := json.Unmarshal(enc, &m); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidKey, err)
+		return "", fmt.Errorf("%w: %v", jwt.ErrInvalidKey, err)
 	}
 	var names []string
 	switch m["kty"] {
@@ -752,254 +777,141 @@ func (k *JWK) Thumbprint() (string, error) {
 
 // algorithmFor picks the algorithm for Signer and Verifier and checks
 // that use and key_ops allow op.
-func (k *JWK) algorithmFor(alg Algorithm, op string) (Algorithm, error) {
+func (k *Key) algorithmFor(alg jwt.Algorithm, op string) (jwt.Algorithm, error) {
 	switch {
 	case alg == "" && k.Algorithm == "":
-		return "", fmt.Errorf("%w: no algorithm given and the JWK names none", ErrUnsupportedAlgorithm)
+		return "", fmt.Errorf("%w: no algorithm given and the JWK names none", jwt.ErrUnsupportedAlgorithm)
 	case alg == "":
 		alg = k.Algorithm
 	case k.Algorithm != "" && alg != k.Algorithm:
-		return "", fmt.Errorf("%w: JWK is for %s, not %s", ErrKeyMismatch, k.Algorithm, alg)
+		return "", fmt.Errorf("%w: JWK is for %s, not %s", jwt.ErrKeyMismatch, k.Algorithm, alg)
 	}
 	if !implemented(alg) {
-		return "", fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
+		return "", fmt.Errorf("%w: %q", jwt.ErrUnsupportedAlgorithm, alg)
 	}
 	if k.Use != "" && k.Use != "sig" {
-		return "", fmt.Errorf("%w: JWK use is not sig", ErrKeyMismatch)
+		return "", fmt.Errorf("%w: JWK use is not sig", jwt.ErrKeyMismatch)
 	}
 	if k.KeyOps != nil && !slices.Contains(k.KeyOps, op) {
-		return "", fmt.Errorf("%w: JWK key_ops does not allow %s", ErrKeyMismatch, op)
+		return "", fmt.Errorf("%w: JWK key_ops does not allow %s", jwt.ErrKeyMismatch, op)
 	}
 	if !k.fits(alg) {
-		return "", fmt.Errorf("%w: JWK key cannot serve %s", ErrKeyMismatch, alg)
+		return "", fmt.Errorf("%w: JWK key cannot serve %s", jwt.ErrKeyMismatch, alg)
 	}
 	return alg, nil
 }
 
-// Signer returns the Signer of this package for k and alg, carrying k's
+// Signer returns the signer of the jwt package for k and alg ([jwt.HMAC],
+// [jwt.RSASigner], [jwt.ECDSASigner] or [jwt.EdDSASigner]), carrying k's
 // key ID. An empty alg means k.Algorithm, and both empty is refused with
-// [ErrUnsupportedAlgorithm]. alg must equal k.Algorithm when both are set,
-// Use must be "sig" or empty, KeyOps, when present, must include "sign",
-// and the key must be private and fit alg; otherwise [ErrKeyMismatch] is
-// returned. The constructor's checks apply too: an RSA modulus under 2048
-// bits is refused with [ErrWeakKey], and so is an HMAC secret shorter than
-// the hash output.
-func (k *JWK) Signer(alg Algorithm) (Signer, error) {
+// [jwt.ErrUnsupportedAlgorithm]. alg must equal k.Algorithm when both are
+// set, Use must be "sig" or empty, KeyOps, when present, must include
+// "sign", and the key must be private and fit alg; otherwise
+// [jwt.ErrKeyMismatch] is returned. The constructors' checks apply too: an
+// RSA modulus under 2048 bits is refused with [jwt.ErrWeakKey], and so is
+// an HMAC secret shorter than the hash output.
+func (k *Key) Signer(alg jwt.Algorithm) (jwt.Signer, error) {
 	alg, err := k.algorithmFor(alg, "sign")
 	if err != nil {
 		return nil, err
 	}
 	switch key := k.Key.(type) {
 	case []byte:
-		h, err := NewHMAC(alg, key)
+		h, err := jwt.NewHMAC(alg, key)
 		if err != nil {
 			return nil, err
 		}
 		return h.WithKeyID(k.KeyID), nil
 	case *rsa.PrivateKey:
-		s, err := NewRSASigner(alg, key)
+		s, err := jwt.NewRSASigner(alg, key)
 		if err != nil {
 			return nil, err
 		}
 		return s.WithKeyID(k.KeyID), nil
 	case *ecdsa.PrivateKey:
-		s, err := NewECDSASigner(alg, key)
+		s, err := jwt.NewECDSASigner(alg, key)
 		if err != nil {
 			return nil, err
 		}
 		return s.WithKeyID(k.KeyID), nil
 	case ed25519.PrivateKey:
-		s, err := NewEdDSASigner(key)
+		s, err := jwt.NewEdDSASigner(key)
 		if err != nil {
 			return nil, err
 		}
 		return s.WithKeyID(k.KeyID), nil
 	}
-	return nil, fmt.Errorf("%w: a public JWK cannot sign", ErrKeyMismatch)
+	return nil, fmt.Errorf("%w: a public JWK cannot sign", jwt.ErrKeyMismatch)
 }
 
-// Verifier returns the Verifier of this package for k and alg, carrying
-// k's key ID, by the rules of [JWK.Signer], except that KeyOps, when
-// present, must include "verify". A private JWK gives the verifier of its
-// public key; an "oct" JWK gives an [HMAC].
-func (k *JWK) Verifier(alg Algorithm) (Verifier, error) {
+// Verifier returns the verifier of the jwt package for k and alg, carrying
+// k's key ID, by the rules of [Key.Signer], except that KeyOps, when
+// present, must include "verify". A private key gives the verifier of its
+// public key; an "oct" key gives a [jwt.HMAC].
+func (k *Key) Verifier(alg jwt.Algorithm) (jwt.Verifier, error) {
 	alg, err := k.algorithmFor(alg, "verify")
 	if err != nil {
 		return nil, err
 	}
 	switch key := k.public().(type) {
 	case []byte:
-		h, err := NewHMAC(alg, key)
+		h, err := jwt.NewHMAC(alg, key)
 		if err != nil {
 			return nil, err
 		}
 		return h.WithKeyID(k.KeyID), nil
 	case *rsa.PublicKey:
-		v, err := NewRSAVerifier(alg, key)
+		v, err := jwt.NewRSAVerifier(alg, key)
 		if err != nil {
 			return nil, err
 		}
 		return v.WithKeyID(k.KeyID), nil
 	case *ecdsa.PublicKey:
-		v, err := NewECDSAVerifier(alg, key)
+		v, err := jwt.NewECDSAVerifier(alg, key)
 		if err != nil {
 			return nil, err
 		}
 		return v.WithKeyID(k.KeyID), nil
 	case ed25519.PublicKey:
-		v, err := NewEdDSAVerifier(key)
+		v, err := jwt.NewEdDSAVerifier(key)
 		if err != nil {
 			return nil, err
 		}
 		return v.WithKeyID(k.KeyID), nil
 	}
-	return nil, fmt.Errorf("%w: JWK of a %T", ErrInvalidKey, k.Key)
+	return nil, fmt.Errorf("%w: JWK of a %T", jwt.ErrInvalidKey, k.Key)
 }
 
-// PublicJWK returns the JWK to publish for v, a verifier or signer of this
-// package ([RSAVerifier], [RSASigner], [ECDSAVerifier], [ECDSASigner],
-// [EdDSAVerifier], [EdDSASigner]): its public key, its key ID as kid, its
-// algorithm as alg and use "sig". An [HMAC] is refused with
-// [ErrKeyMismatch], since its secret must never be published, and so is
-// a Verifier of another type.
-func PublicJWK(v Verifier) (*JWK, error) {
+// Public returns the JWK to publish for v, a verifier or signer of the jwt
+// package ([jwt.RSAVerifier], [jwt.RSASigner], [jwt.ECDSAVerifier],
+// [jwt.ECDSASigner], [jwt.EdDSAVerifier], [jwt.EdDSASigner]): its public
+// key, its key ID as kid, its algorithm as alg and use "sig". A [jwt.HMAC]
+// is refused with [jwt.ErrKeyMismatch], since its secret must never be
+// published, and so is a Verifier of another type, whose public key this
+// package cannot know.
+func Public(v jwt.Verifier) (*Key, error) {
 	var pub any
 	switch k := v.(type) {
-	case *RSAVerifier:
+	case *jwt.RSAVerifier:
 		pub = k.PublicKey()
-	case *RSASigner:
+	case *jwt.RSASigner:
 		pub = k.PublicKey()
-	case *ECDSAVerifier:
+	case *jwt.ECDSAVerifier:
 		pub = k.PublicKey()
-	case *ECDSASigner:
+	case *jwt.ECDSASigner:
 		pub = k.PublicKey()
-	case *EdDSAVerifier:
+	case *jwt.EdDSAVerifier:
 		pub = k.PublicKey()
-	case *EdDSASigner:
+	case *jwt.EdDSASigner:
 		pub = k.PublicKey()
-	case *HMAC:
-		return nil, fmt.Errorf("%w: an HMAC secret is never published", ErrKeyMismatch)
+	case *jwt.HMAC:
+		return nil, fmt.Errorf("%w: an HMAC secret is never published", jwt.ErrKeyMismatch)
 	default:
-		return nil, fmt.Errorf("%w: %T is not a key of this package", ErrKeyMismatch, v)
+		return nil, fmt.Errorf("%w: %T is not a key of the jwt package", jwt.ErrKeyMismatch, v)
 	}
-	jwk := &JWK{Key: pub, Algorithm: v.Algorithm(), Use: "sig"}
+	k := &Key{Key: pub, Algorithm: v.Algorithm(), Use: "sig"}
 	if m, ok := v.(interface{ KeyID() string }); ok {
-		jwk.KeyID = m.KeyID()
+		k.KeyID = m.KeyID()
 	}
-	return jwk, nil
-}
-
-// JWKSet is a JWK Set (RFC 7517 §5).
-type JWKSet struct {
-	// Keys are the keys of the set, in the order of the JSON.
-	Keys []*JWK
-}
-
-// ParseJWKSet parses a JWK Set of at most MaxJWKSetSize bytes and
-// MaxJWKSetKeys keys, with the rules of [ParseJWK] for each key. As RFC
-// 7517 §5 says, a key of a type or curve this package does not implement
-// (an X25519 or secp256k1 key, say) is left out of Keys. Any other key
-// that does not parse refuses the whole set: a set with a malformed key
-// of a known type comes from a broken publisher, and verifying with what
-// is left of it would hide that.
-func ParseJWKSet(data []byte) (*JWKSet, error) {
-	return parseJWKSet(data, false)
-}
-
-// parseJWKSet is ParseJWKSet; publicOnly is as for parseJWK.
-func parseJWKSet(data []byte, publicOnly bool) (*JWKSet, error) {
-	if len(data) > MaxJWKSetSize {
-		return nil, fmt.Errorf("%w: JWK Set larger than %d bytes", ErrInvalidKey, MaxJWKSetSize)
-	}
-	folded := false
-	if !strictjson.Check(data, func(name string) { folded = folded || strictjson.FoldsTo(name, []string{"keys"}) }) || folded {
-		return nil, fmt.Errorf("%w: JWK Set is not a strict JSON object", ErrInvalidKey)
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%w: JWK Set is not a JSON object", ErrInvalidKey)
-	}
-	var raw []json.RawMessage
-	if v, ok := m["keys"]; !ok || json.Unmarshal(v, &raw) != nil || raw == nil {
-		return nil, fmt.Errorf("%w: JWK Set has no keys array", ErrInvalidKey)
-	}
-	if len(raw) > MaxJWKSetKeys {
-		return nil, fmt.Errorf("%w: JWK Set of more than %d keys", ErrInvalidKey, MaxJWKSetKeys)
-	}
-	set := &JWKSet{Keys: make([]*JWK, 0, len(raw))}
-	for i, r := range raw {
-		k, err := parseJWK(r, publicOnly)
-		if errors.Is(err, errUnsupportedKey) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w (key %d of the set)", err, i)
-		}
-		set.Keys = append(set.Keys, k)
-	}
-	return set, nil
-}
-
-// MarshalJSON encodes s as {"keys":[…]}, each key as [JWK.MarshalJSON]
-// encodes it.
-func (s *JWKSet) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 512*len(s.Keys)+16), `{"keys":[`...)
-	for i, k := range s.Keys {
-		if k == nil {
-			return nil, fmt.Errorf("%w: nil key in JWK Set", ErrInvalidKey)
-		}
-		if i > 0 {
-			b = append(b, ',')
-		}
-		enc, err := k.MarshalJSON()
-		if err != nil {
-			return nil, err
-		}
-		b = append(b, enc...)
-	}
-	return append(b, "]}"...), nil
-}
-
-// KeySet returns a [KeySet] of the verifiers of every key of s meant for
-// signatures: keys whose use is "sig" or absent, whose key_ops, when
-// present, include "verify", and whose alg names an algorithm of this
-// package. The others are left out, keys without alg among them: a set
-// for verification must pin each key's algorithm, and a token's header
-// must not choose it. To verify with such keys, make their verifiers
-// with [JWK.Verifier] and an algorithm, and join them with [NewKeySet].
-//
-// A set is refused when it mixes "oct" secrets with public keys (a
-// published set must not hold a secret, and a verifier should not take
-// both kinds; [ErrKeyMismatch]), when two of the keys kept share a kid
-// ([ErrDuplicateKeyID]), when a key kept fails its constructor (an RSA
-// modulus under 2048 bits or an HMAC secret shorter than the hash:
-// [ErrWeakKey]), and when no key is kept ([ErrInvalidKey]).
-func (s *JWKSet) KeySet() (*KeySet, error) {
-	var secret, public bool
-	var vs []Verifier
-	for i, k := range s.Keys {
-		if k == nil {
-			return nil, fmt.Errorf("%w: nil key in JWK Set", ErrInvalidKey)
-		}
-		if _, ok := k.Key.([]byte); ok {
-			secret = true
-		} else {
-			public = true
-		}
-		if k.Use != "" && k.Use != "sig" || k.KeyOps != nil && !slices.Contains(k.KeyOps, "verify") || !implemented(k.Algorithm) {
-			continue
-		}
-		v, err := k.Verifier("")
-		if err != nil {
-			return nil, fmt.Errorf("%w (key %d of the set)", err, i)
-		}
-		vs = append(vs, v)
-	}
-	if secret && public {
-		return nil, fmt.Errorf("%w: JWK Set mixes secret and public keys", ErrKeyMismatch)
-	}
-	if len(vs) == 0 {
-		return nil, fmt.Errorf("%w: JWK Set holds no signature key with an alg of this package", ErrInvalidKey)
-	}
-	return NewKeySet(vs...)
+	return k, nil
 }

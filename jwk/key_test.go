@@ -1,4 +1,4 @@
-package jwt_test
+package jwk_test
 
 import (
 	"context"
@@ -6,15 +6,125 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/internal/base64url"
+	"github.com/jwtpair/jwt/jwk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// loadJSON decodes a fixture. The fixtures are the root package's testdata
+// (see its README): the RFC files and the Wycheproof vectors.
+func loadJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, v))
+}
+
+// rfcCase is one JWS case of the RFC files in testdata.
+type rfcCase struct {
+	Name   string          `json:"name"`
+	Alg    string          `json:"alg"`
+	Key    json.RawMessage `json:"key"`
+	KeyPEM struct {
+		Private string `json:"private_pkcs8"`
+	} `json:"key_pem"`
+	SigningInput  string `json:"signing_input"`
+	SignatureB64  string `json:"signature_b64"`
+	Compact       string `json:"compact"`
+	Deterministic bool   `json:"deterministic"`
+}
+
+func rfcCases(t testing.TB, file string) []rfcCase {
+	var f struct {
+		JWS []rfcCase `json:"jws"`
+	}
+	loadJSON(t, "../testdata/"+file, &f)
+	return f.JWS
+}
+
+// rsaTestKey returns the RSA key of RFC 7515 A.2.
+func rsaTestKey(t testing.TB) *rsa.PrivateKey {
+	c := rfcCases(t, "rfc7515.json")[1]
+	k, err := jwt.ParsePrivateKeyPEM([]byte(c.KeyPEM.Private))
+	require.NoError(t, err)
+	return k.(*rsa.PrivateKey)
+}
+
+// at returns a clock stopped at t.
+func at(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+var jwtB64 = base64.RawURLEncoding
+
+func b64(s string) ([]byte, error) {
+	return jwtB64.DecodeString(s)
+}
+
+// verifyJWS checks a compact JWS up to and including its signature and
+// returns its payload: what jwt.Verify checks before it reads the payload,
+// for the RFC and Wycheproof vectors whose payload is not JWT claims (text,
+// or empty as RFC 7515 allows), which jwt.Verify would refuse after the
+// signature. It is made of the jwt package's exported API: DecodeUnverified
+// reads the header strictly, keys choose the verifier, whose algorithm
+// must be the header's, and the verifier checks the signature.
+// joseOutcome holds jwt.Verify to the same decisions.
+func verifyJWS(token string, keys jwt.Keys) ([]byte, error) {
+	if len(token) > jwt.DefaultMaxLength {
+		return nil, jwt.ErrTooLarge
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
+		return nil, jwt.ErrMalformed
+	}
+	for _, p := range parts {
+		if !base64url.Valid(p) {
+			return nil, jwt.ErrMalformed
+		}
+	}
+	// DecodeUnverified needs a payload; only the header counts here.
+	u, err := jwt.DecodeUnverified(parts[0] + ".e30." + parts[2])
+	if err != nil {
+		return nil, err
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(u.RawHeader, &members); err != nil {
+		return nil, jwt.ErrMalformed
+	}
+	if _, ok := members["crit"]; ok {
+		return nil, jwt.ErrCritical
+	}
+	v, err := keys.VerifierFor(context.Background(), u.Header)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, jwt.ErrUnknownKey
+	}
+	if v.Algorithm() != u.Header.Algorithm {
+		return nil, jwt.ErrAlgorithm
+	}
+	strict := base64.RawURLEncoding.Strict()
+	sig, err := strict.DecodeString(parts[2])
+	if err != nil {
+		return nil, jwt.ErrMalformed
+	}
+	if err := v.Verify([]byte(token[:len(parts[0])+1+len(parts[1])]), sig); err != nil {
+		return nil, err
+	}
+	payload, err := strict.DecodeString(parts[1])
+	if err != nil {
+		return nil, jwt.ErrMalformed
+	}
+	return payload, nil
+}
 
 // rfcKey is one entry of the keys array of the RFC files in testdata.
 type rfcKey struct {
@@ -34,7 +144,7 @@ func rfcKeys(t testing.TB, file string) []rfcKey {
 	var f struct {
 		Keys []rfcKey `json:"keys"`
 	}
-	loadJSON(t, "testdata/"+file, &f)
+	loadJSON(t, "../testdata/"+file, &f)
 	require.NotEmpty(t, f.Keys)
 	return f.Keys
 }
@@ -51,7 +161,7 @@ func rfcKeyNamed(t testing.TB, file, prefix string) rfcKey {
 
 type equaler interface{ Equal(crypto.PublicKey) bool }
 
-// publicOf returns the public half of a key ParseJWK returns.
+// publicOf returns the public half of a key ParseKey returns.
 func publicOf(t testing.TB, key any) crypto.PublicKey {
 	t.Helper()
 	if s, ok := key.(crypto.Signer); ok {
@@ -60,25 +170,25 @@ func publicOf(t testing.TB, key any) crypto.PublicKey {
 	return key
 }
 
-func parseJWK(t testing.TB, data []byte) *jwt.JWK {
+func parseKey(t testing.TB, data []byte) *jwk.Key {
 	t.Helper()
-	k, err := jwt.ParseJWK(data)
+	k, err := jwk.ParseKey(data)
 	require.NoError(t, err)
 	return k
 }
 
-func TestParseJWKRFCKeys(t *testing.T) {
+func TestParseKeyRFCKeys(t *testing.T) {
 	for _, file := range []string{"rfc7517.json", "rfc7520.json", "rfc8037.json"} {
 		for _, c := range rfcKeys(t, file) {
 			t.Run(c.Name, func(t *testing.T) {
-				k := parseJWK(t, c.JWK)
+				k := parseKey(t, c.JWK)
 				var want map[string]any
 				require.NoError(t, json.Unmarshal(c.JWK, &want))
 				assert.Equal(t, want["kid"], nilIfEmpty(k.KeyID))
 				assert.Equal(t, want["use"], nilIfEmpty(k.Use))
 				assert.Equal(t, want["alg"], nilIfEmpty(string(k.Algorithm)))
 				if c.PublicJWK != nil {
-					pub := parseJWK(t, c.PublicJWK)
+					pub := parseKey(t, c.PublicJWK)
 					assert.True(t, publicOf(t, k.Key).(equaler).Equal(pub.Key), "public part equals public_jwk")
 					assert.Equal(t, pub.Key, k.Public().Key)
 				}
@@ -109,9 +219,9 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-func TestParseJWKRFC7517X5C(t *testing.T) {
+func TestParseKeyRFC7517X5C(t *testing.T) {
 	c := rfcKeyNamed(t, "rfc7517.json", "RFC 7517 B")
-	k := parseJWK(t, c.JWK)
+	k := parseKey(t, c.JWK)
 	require.Len(t, k.Certificates, 1)
 	certKey, err := jwt.ParsePublicKeyPEM([]byte(c.X5CCertPEM))
 	require.NoError(t, err)
@@ -120,7 +230,7 @@ func TestParseJWKRFC7517X5C(t *testing.T) {
 
 	enc, err := k.MarshalJSON()
 	require.NoError(t, err)
-	again := parseJWK(t, enc)
+	again := parseKey(t, enc)
 	require.Len(t, again.Certificates, 1)
 	assert.Equal(t, k.Certificates[0].Raw, again.Certificates[0].Raw, "x5c survives a round trip")
 
@@ -131,7 +241,7 @@ func TestParseJWKRFC7517X5C(t *testing.T) {
 	var b map[string]any
 	require.NoError(t, json.Unmarshal(c.JWK, &b))
 	m["x5c"] = b["x5c"]
-	_, err = jwt.ParseJWK(mustJSON(t, m))
+	_, err = jwk.ParseKey(mustJSON(t, m))
 	require.ErrorIs(t, err, jwt.ErrKeyMismatch)
 }
 
@@ -140,55 +250,6 @@ func mustJSON(t testing.TB, v any) []byte {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
-}
-
-func TestParseJWKSetRFC7517(t *testing.T) {
-	var f struct {
-		Sets map[string]json.RawMessage `json:"jwk_sets"`
-	}
-	loadJSON(t, "testdata/rfc7517.json", &f)
-	sets := map[string]*jwt.JWKSet{}
-	for name, data := range f.Sets {
-		s, err := jwt.ParseJWKSet(data)
-		require.NoError(t, err, name)
-		require.Len(t, s.Keys, 2, name)
-		sets[name] = s
-	}
-	require.Len(t, sets, 3)
-	for i := range 2 {
-		assert.Equal(t, sets["A.1"].Keys[i].Key, sets["A.2"].Keys[i].Public().Key, "A.2 key %d is A.1's private half", i)
-	}
-
-	// A.3's first key is an AES key-wrapping key: it parses, but it is
-	// not for signatures.
-	kw := sets["A.3"].Keys[0]
-	assert.Equal(t, jwt.Algorithm("A128KW"), kw.Algorithm)
-	_, err := kw.Signer("")
-	require.ErrorIs(t, err, jwt.ErrUnsupportedAlgorithm)
-	_, err = kw.Signer(jwt.HS256)
-	require.ErrorIs(t, err, jwt.ErrKeyMismatch)
-	assert.Nil(t, kw.Public(), "an oct key has no public part")
-
-	// A.3's second key is the RFC 7515 A.1 HMAC key.
-	hs := sets["A.3"].Keys[1]
-	s, err := hs.Signer(jwt.HS256)
-	require.NoError(t, err)
-	c := rfcCases(t, "rfc7515.json")[0]
-	require.Equal(t, "HS256", c.Alg)
-	sig, err := s.Sign([]byte(c.SigningInput))
-	require.NoError(t, err)
-	assert.Equal(t, c.SignatureB64, jwtB64.EncodeToString(sig))
-
-	// A.1 and A.2 hold an EC key with use "enc" and an RS256 key: the
-	// key set keeps only the latter.
-	for _, name := range []string{"A.1", "A.2"} {
-		ks, err := sets[name].KeySet()
-		require.NoError(t, err)
-		assert.Equal(t, 1, ks.Len())
-		v, err := ks.VerifierFor(context.Background(), jwt.Header{KeyID: "2011-04-29"})
-		require.NoError(t, err)
-		assert.Equal(t, jwt.RS256, v.Algorithm())
-	}
 }
 
 // thumbprintCase is one entry of the thumbprints arrays.
@@ -200,23 +261,23 @@ type thumbprintCase struct {
 	Thumbprint string          `json:"thumbprint_sha256"`
 }
 
-func TestJWKThumbprint(t *testing.T) {
+func TestKeyThumbprint(t *testing.T) {
 	for _, file := range []string{"rfc7638.json", "rfc8037.json"} {
 		var f struct {
 			Thumbprints []thumbprintCase `json:"thumbprints"`
 		}
-		loadJSON(t, "testdata/"+file, &f)
+		loadJSON(t, "../testdata/"+file, &f)
 		require.NotEmpty(t, f.Thumbprints)
 		for _, c := range f.Thumbprints {
 			t.Run(file+"/"+c.Name, func(t *testing.T) {
-				k := parseJWK(t, c.JWK)
+				k := parseKey(t, c.JWK)
 				tp, err := k.Thumbprint()
 				require.NoError(t, err)
 				assert.Equal(t, c.Thumbprint, tp)
 
 				// The canonical JSON (required members only) has the
 				// same thumbprint as the JWK with its other members.
-				bare := parseJWK(t, []byte(c.Canonical))
+				bare := parseKey(t, []byte(c.Canonical))
 				tp2, err := bare.Thumbprint()
 				require.NoError(t, err)
 				assert.Equal(t, c.Thumbprint, tp2)
@@ -231,15 +292,15 @@ func TestJWKThumbprint(t *testing.T) {
 	}
 }
 
-func TestJWKThumbprintPrivateEqualsPublic(t *testing.T) {
+func TestKeyThumbprintPrivateEqualsPublic(t *testing.T) {
 	for _, c := range append(rfcKeys(t, "rfc7517.json"), rfcKeys(t, "rfc8037.json")...) {
 		if c.PublicJWK == nil {
 			continue
 		}
 		t.Run(c.Name, func(t *testing.T) {
-			a, err := parseJWK(t, c.JWK).Thumbprint()
+			a, err := parseKey(t, c.JWK).Thumbprint()
 			require.NoError(t, err)
-			b, err := parseJWK(t, c.PublicJWK).Thumbprint()
+			b, err := parseKey(t, c.PublicJWK).Thumbprint()
 			require.NoError(t, err)
 			assert.Equal(t, b, a)
 		})
@@ -248,8 +309,8 @@ func TestJWKThumbprintPrivateEqualsPublic(t *testing.T) {
 
 func TestRFC8037EdDSAJWK(t *testing.T) {
 	c := rfcCases(t, "rfc8037.json")[0]
-	priv := parseJWK(t, c.Key)
-	pub := parseJWK(t, rfcKeyNamed(t, "rfc8037.json", "RFC 8037 A.2").JWK)
+	priv := parseKey(t, c.Key)
+	pub := parseKey(t, rfcKeyNamed(t, "rfc8037.json", "RFC 8037 A.2").JWK)
 	assert.Equal(t, pub.Key, priv.Public().Key, "A.2 is A.1's public part")
 
 	// A.4: signing is deterministic, so the signature is the RFC's byte
@@ -267,17 +328,17 @@ func TestRFC8037EdDSAJWK(t *testing.T) {
 	require.NoError(t, err)
 	ks, err := jwt.NewKeySet(v)
 	require.NoError(t, err)
-	payload, err := jwt.VerifyJWS(c.Compact, ks)
+	payload, err := verifyJWS(c.Compact, ks)
 	require.NoError(t, err)
 	assert.Equal(t, "Example of Ed25519 signing", string(payload))
-	_, err = jwt.VerifyJWS(c.Compact[:len(c.Compact)-2]+"AA", ks)
+	_, err = verifyJWS(c.Compact[:len(c.Compact)-2]+"AA", ks)
 	require.ErrorIs(t, err, jwt.ErrSignature)
 }
 
 func TestRFC7520JWK(t *testing.T) {
 	for _, c := range rfcCases(t, "rfc7520.json") {
 		t.Run(c.Name, func(t *testing.T) {
-			k := parseJWK(t, c.Key)
+			k := parseKey(t, c.Key)
 			alg := jwt.Algorithm(c.Alg)
 			v, err := k.Verifier(alg)
 			require.NoError(t, err)
@@ -291,7 +352,7 @@ func TestRFC7520JWK(t *testing.T) {
 			// Through a key set, picked by the header's kid.
 			ks, err := jwt.NewKeySet(v)
 			require.NoError(t, err)
-			_, err = jwt.VerifyJWS(c.Compact, ks)
+			_, err = verifyJWS(c.Compact, ks)
 			require.NoError(t, err)
 
 			s, err := k.Signer(alg)
@@ -309,7 +370,7 @@ func TestRFC7520JWK(t *testing.T) {
 // familyKeys returns one private key of each family, from testdata.
 func familyKeys(t testing.TB) map[string]any {
 	t.Helper()
-	get := func(file, prefix string) any { return parseJWK(t, rfcKeyNamed(t, file, prefix).JWK).Key }
+	get := func(file, prefix string) any { return parseKey(t, rfcKeyNamed(t, file, prefix).JWK).Key }
 	return map[string]any{
 		"RSA":     get("rfc7517.json", "RFC 7517 A.2 RSA"),
 		"EC P256": get("rfc7517.json", "RFC 7517 A.2 EC"),
@@ -319,7 +380,7 @@ func familyKeys(t testing.TB) map[string]any {
 	}
 }
 
-func TestJWKRoundTrip(t *testing.T) {
+func TestKeyRoundTrip(t *testing.T) {
 	for name, key := range familyKeys(t) {
 		keys := map[string]any{"private": key}
 		if s, ok := key.(crypto.Signer); ok {
@@ -327,10 +388,10 @@ func TestJWKRoundTrip(t *testing.T) {
 		}
 		for half, key := range keys {
 			t.Run(name+"/"+half, func(t *testing.T) {
-				in := &jwt.JWK{Key: key, KeyID: "k1", Use: "sig", KeyOps: []string{"verify"}, Algorithm: "X1"}
+				in := &jwk.Key{Key: key, KeyID: "k1", Use: "sig", KeyOps: []string{"verify"}, Algorithm: "X1"}
 				enc, err := in.MarshalJSON()
 				require.NoError(t, err)
-				out := parseJWK(t, enc)
+				out := parseKey(t, enc)
 				assert.Equal(t, in, out)
 				a, err := in.Thumbprint()
 				require.NoError(t, err)
@@ -351,8 +412,8 @@ func jsonMembers(t testing.TB, data []byte) map[string]json.RawMessage {
 	return m
 }
 
-func TestJWKMarshalOrder(t *testing.T) {
-	k := parseJWK(t, rfcKeyNamed(t, "rfc8037.json", "RFC 8037 A.1").JWK)
+func TestKeyMarshalOrder(t *testing.T) {
+	k := parseKey(t, rfcKeyNamed(t, "rfc8037.json", "RFC 8037 A.1").JWK)
 	k.KeyID, k.Use, k.Algorithm, k.KeyOps = "a", "sig", jwt.EdDSA, []string{"sign", "verify"}
 	enc, err := k.MarshalJSON()
 	require.NoError(t, err)
@@ -364,7 +425,7 @@ func TestJWKMarshalOrder(t *testing.T) {
 		`"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`, string(pub))
 }
 
-func TestJWKMarshalRefuses(t *testing.T) {
+func TestKeyMarshalRefuses(t *testing.T) {
 	tests := []struct {
 		name string
 		key  any
@@ -378,9 +439,9 @@ func TestJWKMarshalRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := (&jwt.JWK{Key: tt.key}).MarshalJSON()
+			_, err := (&jwk.Key{Key: tt.key}).MarshalJSON()
 			require.ErrorIs(t, err, jwt.ErrInvalidKey)
-			_, err = (&jwt.JWK{Key: tt.key}).Thumbprint()
+			_, err = (&jwk.Key{Key: tt.key}).Thumbprint()
 			require.ErrorIs(t, err, jwt.ErrInvalidKey)
 		})
 	}
@@ -402,7 +463,7 @@ func jwkWith(t testing.TB, base json.RawMessage, changes map[string]any) []byte 
 	return mustJSON(t, m)
 }
 
-func TestParseJWKRefuses(t *testing.T) {
+func TestParseKeyRefuses(t *testing.T) {
 	rsaKey := rfcKeyNamed(t, "rfc7517.json", "RFC 7517 A.2 RSA").JWK
 	ecKey := rfcKeyNamed(t, "rfc7517.json", "RFC 7517 A.2 EC").JWK
 	p521 := rfcKeyNamed(t, "rfc7520.json", "RFC 7520 3.2").JWK
@@ -425,7 +486,7 @@ func TestParseJWKRefuses(t *testing.T) {
 		{name: "duplicate member escaped", data: []byte(`{"kty":"oct","k":"AAAA","\u006b":"BBBB"}`), want: jwt.ErrInvalidKey},
 		{name: "invalid UTF-8", data: []byte("{\"kty\":\"oct\",\"k\":\"AAAA\",\"kid\":\"\xff\"}"), want: jwt.ErrInvalidKey},
 		{name: "member in another case", data: []byte(`{"kty":"oct","k":"AAAA","KID":"a"}`), want: jwt.ErrInvalidKey},
-		{name: "too large", data: jwkWith(t, oct, map[string]any{"x-pad": strings.Repeat("a", jwt.MaxJWKSize)}), want: jwt.ErrInvalidKey},
+		{name: "too large", data: jwkWith(t, oct, map[string]any{"x-pad": strings.Repeat("a", jwk.MaxKeySize)}), want: jwt.ErrInvalidKey},
 		{name: "no kty", data: jwkWith(t, oct, map[string]any{"kty": nil}), want: jwt.ErrInvalidKey},
 		{name: "kty not a string", data: jwkWith(t, oct, map[string]any{"kty": 1}), want: jwt.ErrInvalidKey},
 		{name: "unknown kty", data: jwkWith(t, oct, map[string]any{"kty": "AES"}), want: jwt.ErrInvalidKey},
@@ -490,7 +551,7 @@ func TestParseJWKRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := jwt.ParseJWK(tt.data)
+			k, err := jwk.ParseKey(tt.data)
 			require.ErrorIs(t, err, tt.want)
 			assert.Nil(t, k)
 			assert.True(t, strings.HasPrefix(err.Error(), "jwt: "), err.Error())
@@ -504,7 +565,7 @@ func mustB64(t testing.TB, s string) []byte {
 	return b
 }
 
-func TestParseJWKAccepts(t *testing.T) {
+func TestParseKeyAccepts(t *testing.T) {
 	rsaKey := rfcKeyNamed(t, "rfc7517.json", "RFC 7517 A.1 RSA").JWK
 	oct := rfcKeyNamed(t, "rfc7520.json", "RFC 7520 3.5").JWK
 	var m map[string]string
@@ -515,59 +576,59 @@ func TestParseJWKAccepts(t *testing.T) {
 	}{
 		{name: "unknown members ignored", data: jwkWith(t, oct, map[string]any{"x-extra": map[string]any{"a": 1}})},
 		{name: "RSA n with a leading zero octet", data: jwkWith(t, rsaKey, map[string]any{"n": jwtB64.EncodeToString(append([]byte{0}, mustB64(t, m["n"])...))})},
-		{name: "alg this package does not implement", data: jwkWith(t, oct, map[string]any{"alg": "A256GCM", "use": nil})},
+		{name: "alg the jwt package does not implement", data: jwkWith(t, oct, map[string]any{"alg": "A256GCM", "use": nil})},
 		{name: "use of another value", data: jwkWith(t, oct, map[string]any{"use": "x-sig"})},
 		{name: "white space", data: []byte(" {\n\t\"kty\" : \"oct\" , \"k\" : \"AAAA\" }\r\n")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := jwt.ParseJWK(tt.data)
+			_, err := jwk.ParseKey(tt.data)
 			require.NoError(t, err)
 		})
 	}
 }
 
-func TestJWKSignerVerifierRules(t *testing.T) {
+func TestKeySignerVerifierRules(t *testing.T) {
 	keys := familyKeys(t)
 	ed := keys["OKP"]
 	edPub := ed.(ed25519.PrivateKey).Public()
 	rsaPriv := keys["RSA"]
 	tests := []struct {
 		name     string
-		jwk      jwt.JWK
+		key      jwk.Key
 		alg      jwt.Algorithm
 		signer   error // nil: Signer succeeds
 		verifier error // nil: Verifier succeeds
 	}{
-		{name: "alg from the JWK", jwk: jwt.JWK{Key: ed, Algorithm: jwt.EdDSA}},
-		{name: "alg from the caller", jwk: jwt.JWK{Key: ed}, alg: jwt.EdDSA},
-		{name: "same alg twice", jwk: jwt.JWK{Key: ed, Algorithm: jwt.EdDSA}, alg: jwt.EdDSA},
-		{name: "no alg at all", jwk: jwt.JWK{Key: ed}, signer: jwt.ErrUnsupportedAlgorithm, verifier: jwt.ErrUnsupportedAlgorithm},
-		{name: "alg differs from the JWK's", jwk: jwt.JWK{Key: rsaPriv, Algorithm: jwt.RS256}, alg: jwt.PS256, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
-		{name: "alg none", jwk: jwt.JWK{Key: ed}, alg: "none", signer: jwt.ErrUnsupportedAlgorithm, verifier: jwt.ErrUnsupportedAlgorithm},
-		{name: "alg of another family", jwk: jwt.JWK{Key: ed}, alg: jwt.ES256, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
-		{name: "use enc", jwk: jwt.JWK{Key: ed, Use: "enc"}, alg: jwt.EdDSA, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
-		{name: "use sig", jwk: jwt.JWK{Key: ed, Use: "sig"}, alg: jwt.EdDSA},
-		{name: "key_ops verify only", jwk: jwt.JWK{Key: ed, KeyOps: []string{"verify"}}, alg: jwt.EdDSA, signer: jwt.ErrKeyMismatch},
-		{name: "key_ops sign only", jwk: jwt.JWK{Key: ed, KeyOps: []string{"sign"}}, alg: jwt.EdDSA, verifier: jwt.ErrKeyMismatch},
-		{name: "key_ops empty", jwk: jwt.JWK{Key: ed, KeyOps: []string{}}, alg: jwt.EdDSA, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
-		{name: "public key cannot sign", jwk: jwt.JWK{Key: edPub}, alg: jwt.EdDSA, signer: jwt.ErrKeyMismatch},
-		{name: "HMAC", jwk: jwt.JWK{Key: keys["oct"]}, alg: jwt.HS256},
-		{name: "HMAC secret too short for HS512", jwk: jwt.JWK{Key: keys["oct"]}, alg: jwt.HS512, signer: jwt.ErrWeakKey, verifier: jwt.ErrWeakKey},
-		{name: "RSA", jwk: jwt.JWK{Key: rsaPriv}, alg: jwt.PS384},
-		{name: "EC curve of another algorithm", jwk: jwt.JWK{Key: keys["EC P256"]}, alg: jwt.ES512, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
-		{name: "key of no known type", jwk: jwt.JWK{Key: "secret"}, alg: jwt.HS256, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
+		{name: "alg from the JWK", key: jwk.Key{Key: ed, Algorithm: jwt.EdDSA}},
+		{name: "alg from the caller", key: jwk.Key{Key: ed}, alg: jwt.EdDSA},
+		{name: "same alg twice", key: jwk.Key{Key: ed, Algorithm: jwt.EdDSA}, alg: jwt.EdDSA},
+		{name: "no alg at all", key: jwk.Key{Key: ed}, signer: jwt.ErrUnsupportedAlgorithm, verifier: jwt.ErrUnsupportedAlgorithm},
+		{name: "alg differs from the JWK's", key: jwk.Key{Key: rsaPriv, Algorithm: jwt.RS256}, alg: jwt.PS256, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
+		{name: "alg none", key: jwk.Key{Key: ed}, alg: "none", signer: jwt.ErrUnsupportedAlgorithm, verifier: jwt.ErrUnsupportedAlgorithm},
+		{name: "alg of another family", key: jwk.Key{Key: ed}, alg: jwt.ES256, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
+		{name: "use enc", key: jwk.Key{Key: ed, Use: "enc"}, alg: jwt.EdDSA, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
+		{name: "use sig", key: jwk.Key{Key: ed, Use: "sig"}, alg: jwt.EdDSA},
+		{name: "key_ops verify only", key: jwk.Key{Key: ed, KeyOps: []string{"verify"}}, alg: jwt.EdDSA, signer: jwt.ErrKeyMismatch},
+		{name: "key_ops sign only", key: jwk.Key{Key: ed, KeyOps: []string{"sign"}}, alg: jwt.EdDSA, verifier: jwt.ErrKeyMismatch},
+		{name: "key_ops empty", key: jwk.Key{Key: ed, KeyOps: []string{}}, alg: jwt.EdDSA, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
+		{name: "public key cannot sign", key: jwk.Key{Key: edPub}, alg: jwt.EdDSA, signer: jwt.ErrKeyMismatch},
+		{name: "HMAC", key: jwk.Key{Key: keys["oct"]}, alg: jwt.HS256},
+		{name: "HMAC secret too short for HS512", key: jwk.Key{Key: keys["oct"]}, alg: jwt.HS512, signer: jwt.ErrWeakKey, verifier: jwt.ErrWeakKey},
+		{name: "RSA", key: jwk.Key{Key: rsaPriv}, alg: jwt.PS384},
+		{name: "EC curve of another algorithm", key: jwk.Key{Key: keys["EC P256"]}, alg: jwt.ES512, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
+		{name: "key of no known type", key: jwk.Key{Key: "secret"}, alg: jwt.HS256, signer: jwt.ErrKeyMismatch, verifier: jwt.ErrKeyMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := tt.jwk.Signer(tt.alg)
+			s, err := tt.key.Signer(tt.alg)
 			if tt.signer != nil {
 				require.ErrorIs(t, err, tt.signer)
 				assert.Nil(t, s)
 			} else {
 				require.NoError(t, err)
 			}
-			v, err := tt.jwk.Verifier(tt.alg)
+			v, err := tt.key.Verifier(tt.alg)
 			if tt.verifier != nil {
 				require.ErrorIs(t, err, tt.verifier)
 				assert.Nil(t, v)
@@ -583,8 +644,8 @@ func TestJWKSignerVerifierRules(t *testing.T) {
 	}
 }
 
-func TestJWKSignerCarriesKeyID(t *testing.T) {
-	k := &jwt.JWK{Key: familyKeys(t)["OKP"], KeyID: "key-1", Algorithm: jwt.EdDSA}
+func TestKeySignerCarriesKeyID(t *testing.T) {
+	k := &jwk.Key{Key: familyKeys(t)["OKP"], KeyID: "key-1", Algorithm: jwt.EdDSA}
 	s, err := k.Signer("")
 	require.NoError(t, err)
 	tok, err := jwt.Sign(s, jwt.Claims{Subject: "a"})
@@ -597,9 +658,9 @@ func TestJWKSignerCarriesKeyID(t *testing.T) {
 	assert.Equal(t, "key-1", v.(interface{ KeyID() string }).KeyID())
 }
 
-func TestJWKRSAUnder2048BitsRefusedByConstructors(t *testing.T) {
+func TestKeyRSAUnder2048BitsRefusedByConstructors(t *testing.T) {
 	small := wycheproofJWKGroup(t, "keysize_too_small").Private.Keys[0]
-	k := parseJWK(t, small) // parses, to be inspected
+	k := parseKey(t, small) // parses, to be inspected
 	assert.Equal(t, 1024, k.Key.(*rsa.PrivateKey).N.BitLen())
 	_, err := k.Signer("")
 	require.ErrorIs(t, err, jwt.ErrWeakKey)
@@ -607,7 +668,7 @@ func TestJWKRSAUnder2048BitsRefusedByConstructors(t *testing.T) {
 	require.ErrorIs(t, err, jwt.ErrWeakKey)
 }
 
-func TestPublicJWK(t *testing.T) {
+func TestPublic(t *testing.T) {
 	keys := familyKeys(t)
 	rsaS, err := jwt.NewRSASigner(jwt.PS256, keys["RSA"].(*rsa.PrivateKey))
 	require.NoError(t, err)
@@ -629,7 +690,7 @@ func TestPublicJWK(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := jwt.PublicJWK(tt.v)
+			k, err := jwk.Public(tt.v)
 			require.NoError(t, err)
 			assert.Equal(t, tt.pub, k.Key)
 			assert.Equal(t, tt.v.Algorithm(), k.Algorithm)
@@ -640,7 +701,7 @@ func TestPublicJWK(t *testing.T) {
 			m := jsonMembers(t, enc)
 			assert.NotContains(t, m, "d", "no private member is published")
 			// What is published verifies what the key signs.
-			back := parseJWK(t, enc)
+			back := parseKey(t, enc)
 			v, err := back.Verifier("")
 			require.NoError(t, err)
 			if s, ok := tt.v.(jwt.Signer); ok {
@@ -652,227 +713,25 @@ func TestPublicJWK(t *testing.T) {
 	}
 }
 
-func TestPublicJWKNeverPublishesHMACSecret(t *testing.T) {
+func TestPublicNeverPublishesHMACSecret(t *testing.T) {
 	h, err := jwt.NewHMAC(jwt.HS256, make([]byte, 32))
 	require.NoError(t, err)
-	k, err := jwt.PublicJWK(h)
+	k, err := jwk.Public(h)
 	require.ErrorIs(t, err, jwt.ErrKeyMismatch)
 	assert.Nil(t, k)
-	_, err = jwt.PublicJWK(kmsVerifier{})
+	_, err = jwk.Public(kmsVerifier{})
 	require.ErrorIs(t, err, jwt.ErrKeyMismatch)
 }
 
 // kmsVerifier is a Verifier of another package's making.
 type kmsVerifier struct{ kid string }
 
-func (kmsVerifier) Algorithm() jwt.Algorithm                                        { return jwt.EdDSA }
-func (kmsVerifier) Verify(_, _ []byte) error                                        { return jwt.ErrSignature }
-func (k kmsVerifier) KeyID() string                                                 { return k.kid }
+func (kmsVerifier) Algorithm() jwt.Algorithm { return jwt.EdDSA }
+func (kmsVerifier) Verify(_, _ []byte) error { return jwt.ErrSignature }
+
+func (k kmsVerifier) KeyID() string { return k.kid }
+
 func (k kmsVerifier) VerifierFor(context.Context, jwt.Header) (jwt.Verifier, error) { return k, nil }
-
-func TestParseJWKSetRefuses(t *testing.T) {
-	oct := string(rfcKeyNamed(t, "rfc7520.json", "RFC 7520 3.5").JWK)
-	tests := []struct {
-		name string
-		data string
-	}{
-		{name: "no keys", data: `{}`},
-		{name: "keys null", data: `{"keys":null}`},
-		{name: "keys not an array", data: `{"keys":{}}`},
-		{name: "Keys in another case", data: `{"Keys":[` + oct + `]}`},
-		{name: "duplicate keys member", data: `{"keys":[],"keys":[` + oct + `]}`},
-		{name: "a malformed key", data: `{"keys":[` + oct + `,{"kty":"oct","k":""}]}`},
-		{name: "a key not an object", data: `{"keys":[` + oct + `,1]}`},
-		{name: "too many keys", data: `{"keys":[` + strings.Repeat(oct+",", jwt.MaxJWKSetKeys) + oct + `]}`},
-		{name: "too large", data: `{"keys":[` + oct + `],"x":"` + strings.Repeat("a", jwt.MaxJWKSetSize) + `"}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := jwt.ParseJWKSet([]byte(tt.data))
-			require.ErrorIs(t, err, jwt.ErrInvalidKey)
-			assert.Nil(t, s)
-		})
-	}
-}
-
-func TestParseJWKSetSkipsUnsupportedKeyTypes(t *testing.T) {
-	// RFC 7517 §5: keys of a type the implementation does not understand
-	// are ignored.
-	ed := string(rfcKeyNamed(t, "rfc8037.json", "RFC 8037 A.2").JWK)
-	data := `{"keys":[{"kty":"OKP","crv":"X25519","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"},` +
-		`{"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"},{"kty":"AES","k":"AA"},` + ed + `]}`
-	s, err := jwt.ParseJWKSet([]byte(data))
-	require.NoError(t, err)
-	require.Len(t, s.Keys, 1)
-	assert.IsType(t, ed25519.PublicKey{}, s.Keys[0].Key)
-}
-
-func TestJWKSetKeySet(t *testing.T) {
-	rsaPub := `{"kty":"RSA","kid":"r","alg":"RS256","e":"AQAB","n":` + string(jsonMembers(t, rfcKeyNamed(t, "rfc7517.json", "RFC 7517 A.1 RSA").JWK)["n"]) + `}`
-	ed := func(kid, extra string) string {
-		return `{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"` + kid + `"` + extra + `}`
-	}
-	secret := `{"kty":"oct","alg":"HS256","kid":"h","k":"` + jwtB64.EncodeToString(make([]byte, 32)) + `"}`
-	tests := []struct {
-		name string
-		keys []string
-		kids int   // keys kept
-		want error // nil: accepted
-	}{
-		{name: "two keys", keys: []string{rsaPub, ed("e", `,"alg":"EdDSA"`)}, kids: 2},
-		{name: "enc key left out", keys: []string{rsaPub, ed("e", `,"alg":"EdDSA","use":"enc"`)}, kids: 1},
-		{name: "key without alg left out", keys: []string{rsaPub, ed("e", ``)}, kids: 1},
-		{name: "alg of no signature left out", keys: []string{rsaPub, ed("e", `,"alg":"ECDH-ES"`)}, kids: 1},
-		{name: "key_ops without verify left out", keys: []string{rsaPub, ed("e", `,"alg":"EdDSA","key_ops":["sign"]`)}, kids: 1},
-		{name: "key_ops with verify kept", keys: []string{rsaPub, ed("e", `,"alg":"EdDSA","key_ops":["verify"]`)}, kids: 2},
-		{name: "duplicate kids", keys: []string{ed("e", `,"alg":"EdDSA"`), ed("e", `,"alg":"EdDSA"`)}, want: jwt.ErrDuplicateKeyID},
-		{name: "duplicate kid on a key left out", keys: []string{ed("e", `,"alg":"EdDSA"`), ed("e", `,"alg":"EdDSA","use":"enc"`)}, kids: 1},
-		{name: "secret beside public keys", keys: []string{rsaPub, secret}, want: jwt.ErrKeyMismatch},
-		{name: "nothing usable", keys: []string{ed("e", ``)}, want: jwt.ErrInvalidKey},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			set, err := jwt.ParseJWKSet([]byte(`{"keys":[` + strings.Join(tt.keys, ",") + `]}`))
-			require.NoError(t, err)
-			ks, err := set.KeySet()
-			if tt.want != nil {
-				require.ErrorIs(t, err, tt.want)
-				assert.Nil(t, ks)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.kids, ks.Len())
-		})
-	}
-}
-
-// edSigners returns EdDSA signers from fixed seeds, with the given kids.
-func edSigners(t testing.TB, kids ...string) []*jwt.EdDSASigner {
-	var out []*jwt.EdDSASigner
-	for i, kid := range kids {
-		seed := make([]byte, ed25519.SeedSize)
-		seed[0] = byte(i + 1)
-		s, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(seed))
-		require.NoError(t, err)
-		out = append(out, s.WithKeyID(kid))
-	}
-	return out
-}
-
-func TestKeySetChoosesByKID(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	claims := jwt.Claims{Subject: "s", Expiry: jwt.NewNumericDate(now.Add(time.Minute))}
-	ss := edSigners(t, "a", "b", "")
-	ks, err := jwt.NewKeySet(ss[0].Public(), ss[1].Public())
-	require.NoError(t, err)
-	for _, s := range ss[:2] {
-		tok, err := jwt.Sign(s, claims)
-		require.NoError(t, err)
-		var got jwt.Claims
-		require.NoError(t, jwt.Expect{Now: at(now)}.Verify(tok, ks, &got))
-		assert.Equal(t, claims, got)
-	}
-
-	// A token whose kid names one key but which another key signed.
-	forged, err := jwt.SignHeader(ss[0], jwt.Header{KeyID: "b"}, claims)
-	require.NoError(t, err)
-	require.ErrorIs(t, jwt.Expect{Now: at(now)}.Verify(forged, ks, nil), jwt.ErrSignature)
-
-	// Unknown kid, and no kid with several keys.
-	unknown, err := jwt.SignHeader(ss[0], jwt.Header{KeyID: "c"}, claims)
-	require.NoError(t, err)
-	require.ErrorIs(t, jwt.Expect{Now: at(now)}.Verify(unknown, ks, nil), jwt.ErrUnknownKey)
-	noKID, err := jwt.Sign(ss[2], claims)
-	require.NoError(t, err)
-	require.ErrorIs(t, jwt.Expect{Now: at(now)}.Verify(noKID, ks, nil), jwt.ErrUnknownKey)
-	_, err = ks.VerifierFor(context.Background(), jwt.Header{KeyID: ""})
-	require.ErrorIs(t, err, jwt.ErrUnknownKey)
-
-	// A set of one key takes a token without kid.
-	one, err := jwt.NewKeySet(ss[0])
-	require.NoError(t, err)
-	tokNoKID, err := jwt.SignHeader(ss[0], jwt.Header{KeyID: "", Type: "JWT+x"}, claims)
-	require.NoError(t, err)
-	u, err := jwt.DecodeUnverified(tokNoKID)
-	require.NoError(t, err)
-	require.Equal(t, "a", u.Header.KeyID, "SignHeader fills in the signer's kid")
-	single, err := jwt.NewKeySet(ss[2].Public())
-	require.NoError(t, err)
-	require.NoError(t, jwt.Expect{Now: at(now)}.Verify(noKID, single, nil))
-	v, err := one.VerifierFor(context.Background(), jwt.Header{KeyID: ""})
-	require.NoError(t, err)
-	assert.Same(t, ss[0], v)
-}
-
-func TestKeySetFastPathAgreesWithSlowPath(t *testing.T) {
-	// A key without kid in a set of several is reachable by neither path:
-	// the fast path must not take a token without kid that VerifierFor
-	// refuses.
-	now := time.Unix(1_700_000_000, 0)
-	ss := edSigners(t, "", "b")
-	ks, err := jwt.NewKeySet(ss[0].Public(), ss[1].Public())
-	require.NoError(t, err)
-	tok, err := jwt.Sign(ss[0], jwt.Claims{Expiry: jwt.NewNumericDate(now.Add(time.Minute))})
-	require.NoError(t, err)
-	require.ErrorIs(t, jwt.Expect{Now: at(now)}.Verify(tok, ks, nil), jwt.ErrUnknownKey)
-}
-
-func TestKeySetAlgorithmConfusion(t *testing.T) {
-	// HS256 signed with the bytes of a published RSA public key, the
-	// classic attack: the set's key for that kid is RS256, so the
-	// header's HS256 is refused before any MAC is computed.
-	now := time.Unix(1_700_000_000, 0)
-	k := parseJWK(t, rfcKeyNamed(t, "rfc7517.json", "RFC 7517 A.1 RSA").JWK)
-	v, err := k.Verifier("")
-	require.NoError(t, err)
-	ks, err := jwt.NewKeySet(v)
-	require.NoError(t, err)
-	pemBytes, err := jwt.MarshalPublicKeyPEM(k.Key)
-	require.NoError(t, err)
-	h, err := jwt.NewHMAC(jwt.HS256, pemBytes)
-	require.NoError(t, err)
-	tok, err := jwt.Sign(h.WithKeyID(k.KeyID), jwt.Claims{Expiry: jwt.NewNumericDate(now.Add(time.Minute))})
-	require.NoError(t, err)
-	require.ErrorIs(t, jwt.Expect{Now: at(now)}.Verify(tok, ks, nil), jwt.ErrAlgorithm)
-}
-
-func TestKeySetAlgNone(t *testing.T) {
-	ss := edSigners(t, "a")
-	ks, err := jwt.NewKeySet(ss[0])
-	require.NoError(t, err)
-	tok := jwtB64.EncodeToString([]byte(`{"alg":"none","kid":"a"}`)) + "." + jwtB64.EncodeToString([]byte(`{}`)) + ".AA"
-	require.ErrorIs(t, jwt.Verify(tok, ks, nil), jwt.ErrAlgorithm)
-}
-
-func TestNewKeySetRefuses(t *testing.T) {
-	ss := edSigners(t, "a", "a", "", "")
-	tests := []struct {
-		name string
-		vs   []jwt.Verifier
-		want error
-	}{
-		{name: "empty", vs: nil, want: jwt.ErrInvalidKey},
-		{name: "nil verifier", vs: []jwt.Verifier{nil}, want: jwt.ErrInvalidKey},
-		{name: "duplicate kid", vs: []jwt.Verifier{ss[0], ss[1]}, want: jwt.ErrDuplicateKeyID},
-		{name: "two without kid", vs: []jwt.Verifier{ss[2], ss[3]}, want: jwt.ErrDuplicateKeyID},
-		{name: "duplicate kid of a foreign verifier", vs: []jwt.Verifier{ss[0], kmsVerifier{kid: "a"}}, want: jwt.ErrDuplicateKeyID},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ks, err := jwt.NewKeySet(tt.vs...)
-			require.ErrorIs(t, err, tt.want)
-			assert.Nil(t, ks)
-		})
-	}
-}
-
-func TestKeySetForeignVerifier(t *testing.T) {
-	ks, err := jwt.NewKeySet(kmsVerifier{kid: "kms"}, edSigners(t, "a")[0])
-	require.NoError(t, err)
-	v, err := ks.VerifierFor(context.Background(), jwt.Header{KeyID: "kms"})
-	require.NoError(t, err)
-	assert.Equal(t, kmsVerifier{kid: "kms"}, v)
-}
 
 // seedJWKs returns every JWK in testdata: the RFC files' keys and the
 // keys of the Wycheproof JOSE files.
@@ -901,19 +760,19 @@ func seedJWKs(t testing.TB) [][]byte {
 	return out
 }
 
-func FuzzParseJWK(f *testing.F) {
+func FuzzParseKey(f *testing.F) {
 	for _, k := range seedJWKs(f) {
 		f.Add([]byte(k))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		k, err := jwt.ParseJWK(data)
+		k, err := jwk.ParseKey(data)
 		if err != nil {
 			require.Nil(t, k)
 			return
 		}
 		enc, err := k.MarshalJSON()
 		require.NoError(t, err)
-		again, err := jwt.ParseJWK(enc)
+		again, err := jwk.ParseKey(enc)
 		require.NoError(t, err)
 		assert.Equal(t, k, again)
 		a, err := k.Thumbprint()
@@ -924,32 +783,7 @@ func FuzzParseJWK(f *testing.F) {
 	})
 }
 
-func FuzzParseJWKSet(f *testing.F) {
-	var sets struct {
-		Sets map[string]json.RawMessage `json:"jwk_sets"`
-	}
-	loadJSON(f, "testdata/rfc7517.json", &sets)
-	for _, s := range sets.Sets {
-		f.Add([]byte(s))
-	}
-	for _, g := range wycheproofJWKFile(f).TestGroups {
-		f.Add(mustJSON(f, map[string]any{"keys": g.Private.Keys}))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := jwt.ParseJWKSet(data)
-		if err != nil {
-			return
-		}
-		enc, err := s.MarshalJSON()
-		require.NoError(t, err)
-		again, err := jwt.ParseJWKSet(enc)
-		require.NoError(t, err)
-		assert.Equal(t, s, again)
-		_, _ = s.KeySet() // must not panic
-	})
-}
-
-func BenchmarkParseJWK(b *testing.B) {
+func BenchmarkParseKey(b *testing.B) {
 	keys := map[string][]byte{
 		"RSA public":  rfcKeyNamed(b, "rfc7517.json", "RFC 7517 A.1 RSA").JWK,
 		"RSA private": rfcKeyNamed(b, "rfc7517.json", "RFC 7517 A.2 RSA").JWK,
@@ -964,48 +798,10 @@ func BenchmarkParseJWK(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := jwt.ParseJWK(data); err != nil {
+				if _, err := jwk.ParseKey(data); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
-}
-
-func BenchmarkKeySetVerify(b *testing.B) {
-	now := time.Unix(1_700_000_000, 0)
-	ss := edSigners(b, "a", "b", "c")
-	ks, err := jwt.NewKeySet(ss[0].Public(), ss[1].Public(), ss[2].Public())
-	require.NoError(b, err)
-	tok, err := jwt.Sign(ss[1], jwt.Claims{Subject: "s", Expiry: jwt.NewNumericDate(now.Add(time.Hour))})
-	require.NoError(b, err)
-	e := jwt.Expect{Now: at(now)}
-	b.ReportAllocs()
-	for b.Loop() {
-		var c jwt.Claims
-		if err := e.Verify(tok, ks, &c); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func TestKeySetFastPath(t *testing.T) {
-	ss := edSigners(t, "a", "b", "")
-	claims := jwt.Claims{Subject: "s"}
-	header := func(s jwt.Signer) string {
-		tok, err := jwt.Sign(s, claims)
-		require.NoError(t, err)
-		return tok[:strings.IndexByte(tok, '.')]
-	}
-	ks, err := jwt.NewKeySet(ss[0].Public(), ss[1].Public(), ss[2].Public())
-	require.NoError(t, err)
-	for _, s := range ss[:2] {
-		assert.Equal(t, s.Public(), jwt.MatchHeader(ks, header(s)), "each key's own header finds it without JSON")
-	}
-	assert.Nil(t, jwt.MatchHeader(ks, header(ss[2])), "no fast path for a key without kid in a set of several")
-	assert.Nil(t, jwt.MatchHeader(ks, jwtB64.EncodeToString([]byte(`{"alg":"EdDSA","kid":"a"}`))), "other bytes take the slow path")
-
-	one, err := jwt.NewKeySet(ss[2].Public())
-	require.NoError(t, err)
-	assert.Equal(t, ss[2].Public(), jwt.MatchHeader(one, header(ss[2])), "a set of one key takes its header without kid")
 }

@@ -1,0 +1,301 @@
+package simplejwt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/jwtpair/jwt"
+)
+
+// Authenticator is the application's user accounts, as the login route
+// POST /api/token/ needs them. Implementations must be safe for concurrent
+// use.
+//
+// The login route is the only one that asks it. Whether an account may
+// still refresh its tokens is the pair manager's question: set
+// [jwt.PairConfig.Active] to the application's account check, as the
+// package documentation shows, or a refresh token keeps working after its
+// account is deactivated or deleted.
+type Authenticator interface {
+	// Authenticate checks a username and password, both trimmed of white
+	// space, and returns the subject to write into the tokens (the user's
+	// id) and extra claims for them, or nil. For an unknown user, a wrong
+	// password and an inactive user alike it returns an error wrapping
+	// jwt.ErrNoActiveAccount, so that none can be told from another; it
+	// must also take the same time for each, by hashing the password even
+	// when the user does not exist. Any other error is answered as a
+	// server error.
+	Authenticate(ctx context.Context, username, password string) (subject string, extra map[string]any, err error)
+}
+
+// DefaultMaxBodyBytes is the largest request body a [Handler] reads when
+// Config.MaxBodyBytes is zero: 64 KiB.
+const DefaultMaxBodyBytes = 64 << 10
+
+// Config configures a [Handler]. NewHandler copies it, so changing it
+// afterwards has no effect. Pairs and Authenticator are required.
+type Config struct {
+	// Pairs issues, refreshes, verifies and revokes the tokens. Required.
+	// SubjectClaim "user_id" gives SimpleJWT's payloads. Set its Active
+	// field to the application's account check: the refresh route then
+	// answers a refresh token of an account that is gone or deactivated
+	// with 401 {"detail": "No active account found for the given token."},
+	// as SimpleJWT does. With Active nil, the refresh route checks no
+	// account.
+	Pairs *jwt.Pairs
+	// Authenticator checks the username and password of the login route.
+	// Required.
+	Authenticator Authenticator
+	// Realm is the realm of the WWW-Authenticate header sent with every
+	// 401 answer. Empty means "api". It must not hold a double quote, a
+	// backslash or a control character.
+	Realm string
+	// MaxBodyBytes is the largest request body read; a larger one is
+	// answered with 413. Zero means DefaultMaxBodyBytes (64 KiB); negative
+	// is an error.
+	MaxBodyBytes int64
+}
+
+// Handler is an http.Handler that serves the token routes of Django REST
+// framework SimpleJWT, so that clients written for it work unchanged:
+//
+//	POST /api/token/            username, password → {"refresh": …, "access": …}
+//	POST /api/token/refresh/    refresh → {"access": …} (and "refresh" with rotation)
+//	POST /api/token/verify/     token → {}
+//	POST /api/token/blacklist/  refresh → {} (logout)
+//
+// Bodies may be JSON, form-encoded or multipart; answers are JSON with the
+// status codes and messages of SimpleJWT 5.5.1 on Django REST framework.
+// Mount it at "/api/token/" of a ServeMux; any other path under it is
+// answered 404 {"detail": "Not found."}. The Authorization header is
+// ignored. Every answer carries Cache-Control: no-store, as [RFC 6749]
+// §5.1 asks of token responses.
+//
+// Answers SimpleJWT has no counterpart for: a body over
+// Config.MaxBodyBytes is 413 {"detail": "Request body is too large."}, and
+// an error of the Store, or one of the Authenticator or of
+// PairConfig.Active that does not wrap jwt.ErrNoActiveAccount, is 500
+// {"detail": "A server error occurred."}. No Go error text is ever sent.
+//
+// A Handler is safe for concurrent use if its Pairs is.
+//
+// [RFC 6749]: https://www.rfc-editor.org/rfc/rfc6749
+type Handler struct {
+	pairs     *jwt.Pairs
+	auth      Authenticator
+	challenge string // the WWW-Authenticate value of every 401
+	maxBody   int64
+}
+
+// NewHandler returns the token routes configured by cfg. It returns an
+// error wrapping jwt.ErrConfig when Pairs or Authenticator is nil, when
+// MaxBodyBytes is negative, or when Realm cannot be quoted in a header.
+func NewHandler(cfg Config) (*Handler, error) {
+	if cfg.Pairs == nil || cfg.Authenticator == nil {
+		return nil, fmt.Errorf("%w: Pairs and Authenticator are required", jwt.ErrConfig)
+	}
+	if cfg.MaxBodyBytes < 0 {
+		return nil, fmt.Errorf("%w: negative MaxBodyBytes", jwt.ErrConfig)
+	}
+	realm := cfg.Realm
+	if realm == "" {
+		realm = "api"
+	}
+	for i := 0; i < len(realm); i++ {
+		if c := realm[i]; c == '"' || c == '\\' || c < 0x20 || c == 0x7f {
+			return nil, fmt.Errorf("%w: Realm cannot be quoted", jwt.ErrConfig)
+		}
+	}
+	maxBody := cfg.MaxBodyBytes
+	if maxBody == 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
+	return &Handler{
+		pairs:     cfg.Pairs,
+		auth:      cfg.Authenticator,
+		challenge: `Bearer realm="` + realm + `"`,
+		maxBody:   maxBody,
+	}, nil
+}
+
+// route is one token route: its fields, in the order errors are reported,
+// and what it does with their values.
+type route struct {
+	name, description string
+	fields            []string
+	serve             func(h *Handler, w http.ResponseWriter, r *http.Request, v []string)
+}
+
+var routes = map[string]*route{
+	"/api/token/": {
+		name:        "Token Obtain Pair",
+		description: "Checks a username and password and answers with a new refresh token and access token.",
+		fields:      []string{"username", "password"},
+		serve:       (*Handler).obtain,
+	},
+	"/api/token/refresh/": {
+		name:        "Token Refresh",
+		description: "Answers a refresh token with a new access token, and a new refresh token when tokens rotate.",
+		fields:      []string{"refresh"},
+		serve:       (*Handler).refresh,
+	},
+	"/api/token/verify/": {
+		name:        "Token Verify",
+		description: "Answers whether a token of either type is valid, without saying anything about it.",
+		fields:      []string{"token"},
+		serve:       (*Handler).verify,
+	},
+	"/api/token/blacklist/": {
+		name:        "Token Blacklist",
+		description: "Revokes a refresh token: a logout.",
+		fields:      []string{"refresh"},
+		serve:       (*Handler).blacklist,
+	},
+}
+
+// ServeHTTP answers a request to one of the token routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	rt, ok := routes[r.URL.Path]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, object{{"detail", "Not found."}})
+		return
+	}
+	hdr.Set("Allow", "POST, OPTIONS")
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodOptions:
+		writeJSON(w, http.StatusOK, object{
+			{"name", rt.name},
+			{"description", rt.description},
+			{"renders", []string{"application/json"}},
+			{"parses", []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}},
+		})
+		return
+	default:
+		writeJSON(w, http.StatusMethodNotAllowed, object{{"detail", `Method "` + r.Method + `" not allowed.`}})
+		return
+	}
+	fields, ok := readBody(w, r, h.maxBody)
+	if !ok {
+		return
+	}
+	values, errs := validate(fields, rt.fields)
+	if len(errs) > 0 {
+		writeJSON(w, http.StatusBadRequest, errs)
+		return
+	}
+	rt.serve(h, w, r, values)
+}
+
+func (h *Handler) obtain(w http.ResponseWriter, r *http.Request, v []string) {
+	sub, extra, err := h.auth.Authenticate(r.Context(), v[0], v[1])
+	if errors.Is(err, jwt.ErrNoActiveAccount) {
+		h.unauthorized(w, object{{"detail", "No active account found with the given credentials"}})
+		return
+	}
+	if err != nil {
+		serverError(w)
+		return
+	}
+	pair, err := h.pairs.Issue(r.Context(), sub, extra)
+	if err != nil {
+		serverError(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, object{{"refresh", pair.Refresh}, {"access", pair.Access}})
+}
+
+// refresh answers a refresh token. The account check is the pair
+// manager's (PairConfig.Active): Refresh asks it after every check of the
+// token and before consuming it, and returns its error as it is.
+func (h *Handler) refresh(w http.ResponseWriter, r *http.Request, v []string) {
+	pair, err := h.pairs.Refresh(r.Context(), v[0])
+	switch {
+	case errors.Is(err, jwt.ErrNoActiveAccount):
+		h.unauthorized(w, object{{"detail", "No active account found for the given token."}})
+	case err != nil:
+		h.tokenError(w, err)
+	case pair.Refresh == "":
+		writeJSON(w, http.StatusOK, object{{"access", pair.Access}})
+	default:
+		writeJSON(w, http.StatusOK, object{{"access", pair.Access}, {"refresh", pair.Refresh}})
+	}
+}
+
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request, v []string) {
+	err := h.pairs.VerifyAnyType(r.Context(), v[0], nil)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, object{})
+	case errors.Is(err, jwt.ErrRevoked):
+		// A validation error in SimpleJWT, not an authentication one.
+		writeJSON(w, http.StatusBadRequest, object{{"non_field_errors", []string{"Token is blacklisted"}}})
+	default:
+		h.tokenError(w, err)
+	}
+}
+
+func (h *Handler) blacklist(w http.ResponseWriter, r *http.Request, v []string) {
+	if err := h.pairs.Revoke(r.Context(), v[0]); err != nil {
+		h.tokenError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, object{})
+}
+
+// tokenError answers a failed token check with SimpleJWT's message for it,
+// or with 500 when err is not about the token (a Store failure).
+func (h *Handler) tokenError(w http.ResponseWriter, err error) {
+	msg := tokenMessage(err)
+	if msg == "" {
+		serverError(w)
+		return
+	}
+	h.unauthorized(w, object{{"detail", msg}, {"code", "token_not_valid"}})
+}
+
+// tokenMessage returns SimpleJWT's message for a token error, or "" for
+// an error that is not about the token.
+func tokenMessage(err error) string {
+	is := func(targets ...error) bool {
+		for _, t := range targets {
+			if errors.Is(err, t) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case is(jwt.ErrExpired, jwt.ErrSessionExpired):
+		return "Token is expired"
+	case is(jwt.ErrRevoked):
+		return "Token is blacklisted"
+	case is(jwt.ErrMissingExpiry):
+		return "Token has no 'exp' claim"
+	case is(jwt.ErrMissingID):
+		return "Token has no id"
+	case is(jwt.ErrMissingTokenType):
+		return "Token has no type"
+	case is(jwt.ErrWrongTokenType):
+		return "Token has wrong type"
+	case is(jwt.ErrMalformed, jwt.ErrTooLarge, jwt.ErrAlgorithm, jwt.ErrCritical, jwt.ErrUnknownKey, jwt.ErrSignature,
+		jwt.ErrNotYetValid, jwt.ErrIssuedInFuture, jwt.ErrIssuer, jwt.ErrAudience, jwt.ErrSubject, jwt.ErrType):
+		return "Token is invalid"
+	}
+	return ""
+}
+
+// unauthorized answers 401 with the WWW-Authenticate challenge and body.
+func (h *Handler) unauthorized(w http.ResponseWriter, body object) {
+	w.Header().Set("WWW-Authenticate", h.challenge)
+	writeJSON(w, http.StatusUnauthorized, body)
+}
+
+func serverError(w http.ResponseWriter) {
+	writeJSON(w, http.StatusInternalServerError, object{{"detail", "A server error occurred."}})
+}
