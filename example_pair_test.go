@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"time"
 
 	"github.com/jwtpair/jwt"
@@ -80,54 +77,4 @@ func ExamplePairs_Refresh() {
 	// first refresh succeeded: true new refresh token: true
 	// replay refused as reuse: true
 	// session revoked: true
-}
-
-// exampleAccounts is an Authenticator with one user. A real one looks
-// the user up in a database and compares password hashes, hashing the
-// given password even when the user does not exist.
-type exampleAccounts struct{}
-
-func (exampleAccounts) Authenticate(_ context.Context, username, password string) (string, map[string]any, error) {
-	if username != "admin" || password != "admin@123" {
-		return "", nil, jwt.ErrNoActiveAccount
-	}
-	return "1", nil, nil
-}
-
-func (exampleAccounts) Active(_ context.Context, subject string) error {
-	if subject != "1" {
-		return jwt.ErrNoActiveAccount
-	}
-	return nil
-}
-
-func ExampleNewEndpoints() {
-	key, err := jwt.NewHMAC(jwt.HS256, []byte("an example secret of 32 bytes..."))
-	if err != nil {
-		panic(err)
-	}
-	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, SubjectClaim: "user_id"})
-	if err != nil {
-		panic(err)
-	}
-	endpoints, err := jwt.NewEndpoints(jwt.EndpointConfig{Pairs: pairs, Authenticator: exampleAccounts{}})
-	if err != nil {
-		panic(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/api/token/", endpoints)
-
-	for _, body := range []string{
-		`{"username": "admin", "password": "wrong"}`,
-		`{"username": "admin"}`,
-	} {
-		r := httptest.NewRequest(http.MethodPost, "/api/token/", strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		mux.ServeHTTP(w, r)
-		fmt.Println(w.Code, w.Body.String())
-	}
-	// Output:
-	// 401 {"detail":"No active account found with the given credentials"}
-	// 400 {"password":["This field is required."]}
 }
