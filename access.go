@@ -3,6 +3,8 @@ package jwt
 import (
 	"context"
 	"fmt"
+
+	"github.com/jwtpair/jwt/internal/codec"
 )
 
 // AccessVerifier checks access tokens: it is what a [Middleware] asks of
@@ -53,8 +55,7 @@ type AccessConfig struct {
 type AccessTokens struct {
 	keys       Keys
 	expect     Expect
-	typClaim   string
-	sidClaim   string
+	names      [2]string // the token type and session claims
 	allowNoTyp bool
 	store      Store
 }
@@ -71,8 +72,7 @@ func NewAccessTokens(cfg AccessConfig) (*AccessTokens, error) {
 	return &AccessTokens{
 		keys:       cfg.Keys,
 		expect:     cfg.Expect,
-		typClaim:   orDefault(cfg.TokenTypeClaim, "token_type"),
-		sidClaim:   orDefault(cfg.SessionClaim, "sid"),
+		names:      [...]string{accessTyp: orDefault(cfg.TokenTypeClaim, "token_type"), accessSID: orDefault(cfg.SessionClaim, "sid")},
 		allowNoTyp: cfg.AllowMissingTokenType,
 		store:      cfg.Store,
 	}, nil
@@ -87,38 +87,40 @@ func (a *AccessTokens) VerifyAccess(ctx context.Context, token string, dst any) 
 	if err := reset(dst); err != nil {
 		return err
 	}
-	c := new(pairClaims)
-	err := a.parse(ctx, token, c)
-	if err == nil {
-		err = decodeInto(c, dst)
-	}
+	err := a.verify(ctx, token, dst)
 	if err != nil {
 		reset(dst)
-		return err
 	}
-	return nil
+	return err
 }
 
-func (a *AccessTokens) parse(ctx context.Context, tok string, c *pairClaims) error {
-	if err := a.expect.VerifyContext(ctx, tok, a.keys, c); err != nil {
+// The indexes of the claims AccessTokens reads in a token.
+const (
+	accessTyp = iota
+	accessSID
+)
+
+func (a *AccessTokens) verify(ctx context.Context, token string, dst any) error {
+	capture := codec.Captured{Names: a.names[:]}
+	var c Claims
+	if _, err := a.expect.decode(ctx, token, a.keys, dst, &c, &capture); err != nil {
 		return err
 	}
-	raw, ok := c.raw[a.typClaim]
-	switch {
-	case !ok && !a.allowNoTyp:
+	_, found := capture.Get(accessTyp)
+	switch typ, ok := stringClaim(&capture, accessTyp, false); {
+	case !found && !a.allowNoTyp:
 		return ErrMissingTokenType
-	case ok:
-		if typ, ok := stringClaim(raw, false); !ok || typ != typeAccess {
-			return ErrWrongTokenType
-		}
+	case found && (!ok || typ != typeAccess):
+		return ErrWrongTokenType
 	}
-	if c.sid, ok = stringClaim(c.raw[a.sidClaim], false); !ok {
+	sid, ok := stringClaim(&capture, accessSID, false)
+	if !ok {
 		return fmt.Errorf("%w: session claim is not a string", ErrMalformed)
 	}
 	if a.store == nil {
 		return nil
 	}
-	return sessionLive(ctx, a.store, c.sid)
+	return sessionLive(ctx, a.store, sid)
 }
 
 // sessionLive asks store whether the session sid was revoked.

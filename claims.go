@@ -2,11 +2,16 @@ package jwt
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jwtpair/jwt/internal/codec"
+	"github.com/jwtpair/jwt/internal/strictjson"
 )
 
 // Claims holds the registered claims of RFC 7519 §4.1. Embed it by value in
@@ -34,10 +39,39 @@ type Claims struct {
 // Claims.
 func (c *Claims) registered() *Claims { return c }
 
+// registeredClaims is implemented by every struct embedding Claims.
+type registeredClaims interface{ registered() *Claims }
+
+// set sets c to r.
+func (c *Claims) set(r *codec.Registered) {
+	*c = Claims{
+		Issuer:    r.Issuer,
+		Subject:   r.Subject,
+		Audience:  r.Audience,
+		Expiry:    NumericDate(r.Expiry),
+		NotBefore: NumericDate(r.NotBefore),
+		IssuedAt:  NumericDate(r.IssuedAt),
+		ID:        r.ID,
+	}
+}
+
+// codec returns c as the codec holds registered claims.
+func (c *Claims) codec() codec.Registered {
+	return codec.Registered{
+		Issuer:    c.Issuer,
+		Subject:   c.Subject,
+		Audience:  c.Audience,
+		Expiry:    int64(c.Expiry),
+		NotBefore: int64(c.NotBefore),
+		IssuedAt:  int64(c.IssuedAt),
+		ID:        c.ID,
+	}
+}
+
 // maxNumericDate is the last second of the year 9999. A NumericDate past it,
 // or before 1970, is refused as malformed: no real token needs one, and
 // time arithmetic on such values overflows.
-const maxNumericDate = 253402300799
+const maxNumericDate = codec.MaxDate
 
 // NumericDate is a time as RFC 7519 §2 defines it: seconds since
 // 1970-01-01T00:00:00Z, ignoring leap seconds. Zero means absent. A
@@ -117,7 +151,7 @@ func (a Audience) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a string or an array of strings. Anything else,
 // null included, is refused with an error wrapping [ErrMalformed].
 func (a *Audience) UnmarshalJSON(data []byte) error {
-	if s, ok := plainJSONString(data); ok {
+	if s, ok := codec.PlainString(data); ok {
 		*a = Audience{s}
 		return nil
 	}
@@ -141,21 +175,6 @@ func (a *Audience) UnmarshalJSON(data []byte) error {
 	}
 	*a = list
 	return nil
-}
-
-// plainJSONString returns the value of data when it is a JSON string of
-// printable ASCII without escapes, which encoding/json would decode to
-// the bytes between the quotes.
-func plainJSONString(data []byte) (string, bool) {
-	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
-		return "", false
-	}
-	for _, c := range data[1 : len(data)-1] {
-		if !plainChars[c] {
-			return "", false
-		}
-	}
-	return string(data[1 : len(data)-1]), true
 }
 
 // Expect is a validation policy: what Verify requires of a token beyond a
@@ -245,7 +264,7 @@ func (e *Expect) check(c *Claims, typ string) error {
 	if e.Subject != "" && c.Subject != e.Subject {
 		return ErrSubject
 	}
-	if e.Type != "" && !equalFoldASCII(shortMediaType(typ), shortMediaType(e.Type)) {
+	if e.Type != "" && !codec.EqualFoldASCII(shortMediaType(typ), shortMediaType(e.Type)) {
 		return ErrType
 	}
 	return nil
@@ -274,27 +293,176 @@ func (d NumericDate) plus(l time.Duration) instant {
 // "application/at+jwt" are one type, and so are their short forms.
 func shortMediaType(t string) string {
 	const prefix = "application/"
-	if len(t) > len(prefix) && equalFoldASCII(t[:len(prefix)], prefix) && !strings.Contains(t[len(prefix):], "/") {
+	if len(t) > len(prefix) && codec.EqualFoldASCII(t[:len(prefix)], prefix) && !strings.Contains(t[len(prefix):], "/") {
 		return t[len(prefix):]
 	}
 	return t
 }
 
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
+// The claims codec (internal/codec) decodes the payloads real issuers write
+// and encodes claims without reflection, and gives way to the strict JSON
+// scanner and encoding/json for anything else: the fast paths never decide
+// differently, which FuzzClaimsCodec checks.
+
+// types is what the codec knows of the destinations of Claims.
+var types = codec.NewTypes(reflect.TypeFor[Claims]())
+
+// claimNames are the registered claim names.
+var claimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+
+// readClaims reads payload, which must be one strict JSON object, into dst
+// as json.Unmarshal would into the zero value dst holds, and returns the
+// registered claims the payload carries: those in dst when it holds them,
+// else in c, which it sets. capture, when not nil, keeps the raw JSON of
+// the members it names. The usual payloads are read by the codec; any
+// other goes to readClaimsPlain.
+func readClaims(payload string, dst any, c *Claims, capture *codec.Captured) (*Claims, error) {
+	var reg codec.Registered
+	switch d := dst.(type) {
+	case nil:
+		if codec.Decode(payload, &reg, types.Plain(), capture) {
+			c.set(&reg)
+			return c, nil
+		}
+	case *Claims:
+		if codec.Decode(payload, &reg, types.Plain(), capture) {
+			d.set(&reg)
+			return d, nil
+		}
+	case *map[string]any:
+		if codec.Decode(payload, &reg, types.Plain(), capture) {
+			c.set(&reg)
+			if m, ok := codec.DecodeMap(payload); ok {
+				*d = m
+				return c, nil
+			}
+			return c, unmarshal([]byte(payload), dst)
+		}
+	default:
+		info := types.Info(dst)
+		if r, ok := dst.(registeredClaims); ok && info.Split() {
+			if capture == nil {
+				capture = new(codec.Captured) // on the stack: nothing keeps it
+			}
+			if codec.Decode(payload, &reg, info, capture) {
+				if err := codec.SetRest(dst, info, capture); err != nil {
+					return nil, claimsError(err)
+				}
+				rc := r.registered()
+				rc.set(&reg)
+				return rc, nil
+			}
+		} else if codec.Decode(payload, &reg, info, capture) {
+			c.set(&reg)
+			return c, unmarshal([]byte(payload), dst)
+		}
 	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
+	return readClaimsPlain([]byte(payload), dst, c, capture)
+}
+
+// readClaimsPlain is readClaims for any payload: the strict JSON scanner,
+// then encoding/json.
+func readClaimsPlain(payload []byte, dst any, c *Claims, capture *codec.Captured) (*Claims, error) {
+	var names []string
+	if _, ok := dst.(*Claims); !ok && dst != nil {
+		names = types.Info(dst).Names()
+	}
+	folded, hasExp := false, false
+	if !strictjson.Check(payload, func(name string) {
+		folded = folded || strictjson.FoldsTo(name, claimNames[:]) || strictjson.FoldsTo(name, names)
+		hasExp = hasExp || name == "exp"
+	}) {
+		return nil, fmt.Errorf("%w: payload is not a strict JSON object", ErrMalformed)
+	}
+	if folded {
+		return nil, fmt.Errorf("%w: payload names a claim in the wrong case", ErrMalformed)
+	}
+	// The registered claims are decoded on their own, so that they are
+	// what the token carries whatever dst makes of them: a struct may
+	// embed Claims under a name, or shadow one of its fields.
+	claims := c
+	if d, ok := dst.(*Claims); ok {
+		if err := unmarshal(payload, d); err != nil {
+			return nil, err
 		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
+		claims = d
+	} else {
+		// Not into c: what encoding/json is given escapes, and c is
+		// the caller's, on the stack.
+		tmp := new(Claims)
+		if err := unmarshal(payload, tmp); err != nil {
+			return nil, err
 		}
-		if x != y {
-			return false
+		*c = *tmp
+		if dst != nil {
+			if err := unmarshal(payload, dst); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return true
+	if capture != nil && len(capture.Names) > 0 {
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(payload, &raw); err != nil {
+			return nil, claimsError(err)
+		}
+		for _, name := range capture.Names {
+			if v, ok := raw[name]; ok {
+				capture.Keep(name, string(v))
+			}
+		}
+	}
+	// A NumericDate of zero reads as absent, but "exp":0 is a time in
+	// 1970, long past: it must not pass where exp may be left out.
+	if hasExp && claims.Expiry == 0 {
+		return nil, ErrExpired
+	}
+	return claims, nil
+}
+
+// unmarshal is json.Unmarshal with its errors as claim errors.
+func unmarshal(data []byte, dst any) error {
+	if err := json.Unmarshal(data, dst); err != nil {
+		return claimsError(err)
+	}
+	return nil
+}
+
+func claimsError(err error) error {
+	if errors.Is(err, ErrMalformed) {
+		return err
+	}
+	var inv *json.InvalidUnmarshalError
+	if errors.As(err, &inv) {
+		return fmt.Errorf("%w: %w", ErrDestination, err)
+	}
+	return fmt.Errorf("%w: a claim has the wrong JSON type", ErrMalformed)
+}
+
+// encodeClaims is json.Marshal of claims, appended to b without reflection
+// for Claims and for a struct that embeds Claims first.
+func encodeClaims(b []byte, claims any) ([]byte, error) {
+	var c *Claims
+	switch v := claims.(type) {
+	case Claims:
+		c = &v
+	case *Claims:
+		c = v
+	case registeredClaims:
+		if rv := reflect.ValueOf(claims); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			break // encoding/json writes null, which Sign refuses
+		}
+		if r := v.registered(); r != nil {
+			reg := r.codec()
+			if b, ok := types.EncodeEmbedded(b, claims, &reg); ok {
+				return b, nil
+			}
+		}
+	}
+	if c != nil {
+		reg := c.codec()
+		if b, ok := codec.AppendRegistered(b, &reg); ok {
+			return b, nil
+		}
+	}
+	return json.Marshal(claims)
 }

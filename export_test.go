@@ -33,7 +33,7 @@ func VerifyJWS(token string, keys Keys) ([]byte, error) {
 	if !base64url.Valid(token[:d1]) || !base64url.Valid(token[d1+1:d2]) || !base64url.Valid(token[d2+1:]) {
 		return nil, fmt.Errorf("%w: not base64url", ErrMalformed)
 	}
-	v, _, err := verifierFor(context.Background(), token[:d1], keys)
+	v, _, err := lookup(context.Background(), token[:d1], keys)
 	if err != nil {
 		return nil, err
 	}

@@ -127,18 +127,16 @@ func FuzzReusedDestination(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
 		ta, tb := signRaw(t, k, "", a), signRaw(t, k, "", b)
-		for _, path := range []func(func()){func(f func()) { f() }, jwt.WithoutFastPaths} {
-			path(func() {
-				for _, e := range policies {
-					for _, d := range staleDestinations {
-						dst, fresh := d.new(), d.new()
-						_ = e.Verify(ta, k, dst)
-						got, want := e.Verify(tb, k, dst), e.Verify(tb, k, fresh)
-						sameClass(t, got, want)
-						assert.Equal(t, fresh, dst, "%s", d.name)
-					}
+		for _, path := range verifyPaths {
+			for _, e := range policies {
+				for _, d := range staleDestinations {
+					dst, fresh := d.new(), d.new()
+					_ = path.verify(e, ta, k, dst)
+					got, want := path.verify(e, tb, k, dst), path.verify(e, tb, k, fresh)
+					sameClass(t, got, want)
+					assert.Equal(t, fresh, dst, "%s, %s", path.name, d.name)
 				}
-			})
+			}
 		}
 	})
 }

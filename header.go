@@ -4,8 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"unicode/utf8"
 
+	"github.com/jwtpair/jwt/internal/codec"
 	"github.com/jwtpair/jwt/internal/strictjson"
 )
 
@@ -30,36 +30,21 @@ type Header struct {
 func (h *Header) encode() string {
 	b := make([]byte, 0, 64)
 	b = append(b, `{"alg":`...)
-	b = appendJSONString(b, string(h.Algorithm))
+	b = codec.AppendString(b, string(h.Algorithm))
 	if h.ContentType != "" {
 		b = append(b, `,"cty":`...)
-		b = appendJSONString(b, h.ContentType)
+		b = codec.AppendString(b, h.ContentType)
 	}
 	if h.KeyID != "" {
 		b = append(b, `,"kid":`...)
-		b = appendJSONString(b, h.KeyID)
+		b = codec.AppendString(b, h.KeyID)
 	}
 	if h.Type != "" {
 		b = append(b, `,"typ":`...)
-		b = appendJSONString(b, h.Type)
+		b = codec.AppendString(b, h.Type)
 	}
 	b = append(b, '}')
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// appendJSONString appends s as a JSON string. Plain printable ASCII, the
-// usual case for header values, is copied as it is; anything else goes
-// through encoding/json.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // rawHeader is what parseHeader decodes. Members this package does not act

@@ -2,21 +2,15 @@ package jwt
 
 import (
 	"context"
-	"crypto"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"unicode"
 	"unsafe"
 
 	"github.com/jwtpair/jwt/internal/base64url"
+	"github.com/jwtpair/jwt/internal/codec"
 	"github.com/jwtpair/jwt/internal/strictjson"
 )
 
@@ -127,8 +121,8 @@ func (m *keyMeta) match(v Verifier, enc string) (Verifier, *Header) {
 	return nil, nil
 }
 
-// headerMatcher is implemented by Keys that know the encoded headers of
-// their own tokens.
+// headerMatcher is implemented by the Keys of this package, which know the
+// encoded headers of their own tokens.
 type headerMatcher interface {
 	matchHeader(enc string) (Verifier, *Header)
 }
@@ -215,9 +209,15 @@ func encodeHeaderFor(s Signer, h Header) (string, error) {
 
 // sign builds header.payload.signature in one buffer sized in advance.
 func sign(s Signer, enc string, payload []byte) (string, error) {
-	if k, ok := s.(*HMAC); ok && !noFastPaths.Load() {
-		return k.signToken(enc, payload), nil
+	// An HMAC key builds the whole token in one buffer.
+	if k, ok := s.(*HMAC); ok {
+		return k.signCompact(enc, payload), nil
 	}
+	return signGeneral(s, enc, payload)
+}
+
+// signGeneral is sign for any Signer.
+func signGeneral(s Signer, enc string, payload []byte) (string, error) {
 	b64 := base64.RawURLEncoding
 	n := len(enc) + 1 + b64.EncodedLen(len(payload))
 	buf := make([]byte, n, n+1+b64.EncodedLen(512))
@@ -275,14 +275,12 @@ func (e Expect) VerifyContext(ctx context.Context, token string, keys Keys, dst 
 	if err := reset(dst); err != nil {
 		return err
 	}
-	if err := e.valid(); err != nil {
+	var scratch Claims
+	if _, err := e.decode(ctx, token, keys, dst, &scratch, nil); err != nil {
+		reset(dst)
 		return err
 	}
-	err := e.verify(ctx, token, keys, dst)
-	if err != nil {
-		reset(dst)
-	}
-	return err
+	return nil
 }
 
 // reset sets what dst points to to its zero value. dst must be nil or a
@@ -311,27 +309,27 @@ func reset(dst any) error {
 	return fmt.Errorf("%w, not %T", ErrDestination, dst)
 }
 
-func (e *Expect) verify(ctx context.Context, token string, keys Keys, dst any) error {
-	payload, typ, err := e.verifyPayload(ctx, token, keys)
+// decode is the one pipeline behind Verify, [Pairs] and [AccessTokens]: it
+// checks token with keys and the policy e and decodes its claims into dst,
+// which must hold the zero value of its type. It returns the payload, one
+// strict JSON object. The registered claims are set in dst when it holds
+// them (a *Claims, a struct embedding Claims), else in c. capture, when
+// not nil, keeps the raw JSON of the members it names. The claims are
+// decoded before they are checked, so that on a policy error (and only
+// then) c and capture hold what the token carries.
+func (e *Expect) decode(ctx context.Context, token string, keys Keys, dst any, c *Claims, capture *codec.Captured) (payload string, err error) {
+	if err := e.valid(); err != nil {
+		return "", err
+	}
+	payload, typ, err := e.signed(ctx, token, keys)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return decodeClaims(payload, dst, e, typ)
-}
-
-// verifyPayload is verify up to the claims: it returns the decoded
-// payload, not yet checked as JSON, and the header's typ.
-func (e *Expect) verifyPayload(ctx context.Context, token string, keys Keys) (payload, typ string, err error) {
-	d1, d2, err := e.split(token)
+	claims, err := readClaims(payload, dst, c, capture)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	if k := fastKey(keys, token[:d1]); k != nil {
-		if payload, handled, err := verifyHMAC(token, d1, d2, k); handled {
-			return payload, k.hdr.Type, err
-		}
-	}
-	return verifyGeneral(ctx, token, d1, d2, keys)
+	return payload, e.check(claims, typ)
 }
 
 // split checks the size of token and that it has three non-empty parts,
@@ -359,25 +357,34 @@ func (e *Expect) split(token string) (d1, d2 int, err error) {
 	return d1, d2, nil
 }
 
-// fastKey returns keys as an *HMAC when it is one and hdr is exactly the
-// encoded header it writes: the tokens verifyHMAC takes.
-func fastKey(keys Keys, hdr string) *HMAC {
-	if k, ok := keys.(*HMAC); ok && hdr == k.enc && !noFastPaths.Load() {
-		return k
+var (
+	errNotThreeParts       = fmt.Errorf("%w: not three non-empty parts", ErrMalformed)
+	errNotBase64URL        = fmt.Errorf("%w: not base64url", ErrMalformed)
+	errSigNotBase64URL     = fmt.Errorf("%w: signature is not base64url", ErrMalformed)
+	errPayloadNotBase64URL = fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+)
+
+// signed checks the size, the form, the header and the signature of token,
+// in that order, and returns its payload, decoded but not yet read, and
+// the header's typ. Each part is read once: the payload and the signature
+// are decoded while their alphabet is checked, and their other decoding
+// errors are reported where the order puts them. A key that checks whole
+// tokens itself (an HMAC key) does, for a token whose header is exactly
+// the one it writes.
+func (e *Expect) signed(ctx context.Context, token string, keys Keys) (payload, typ string, err error) {
+	d1, d2, err := e.split(token)
+	if err != nil {
+		return "", "", err
 	}
-	return nil
-}
-
-var errNotThreeParts = fmt.Errorf("%w: not three non-empty parts", ErrMalformed)
-
-// verifyGeneral is verifyPayload for any token and any keys, from the
-// alphabet check on. Each part is read once: the payload and the
-// signature are decoded while their alphabet is checked, into one buffer;
-// their other decoding errors are reported where the checks' order puts
-// them.
-func verifyGeneral(ctx context.Context, token string, d1, d2 int, keys Keys) (payload, typ string, err error) {
-	if noFastPaths.Load() {
-		return verifyReference(ctx, token, d1, d2, keys)
+	var v Verifier
+	var h *Header
+	if m, ok := keys.(headerMatcher); ok {
+		v, h = m.matchHeader(token[:d1])
+	}
+	// An HMAC key checks a token of its own header in one pass.
+	if k, ok := v.(*HMAC); ok {
+		payload, err := k.verifyCompact(token, d1, d2)
+		return payload, h.Type, err
 	}
 	if !base64url.Valid(token[:d1]) {
 		return "", "", errNotBase64URL
@@ -391,9 +398,10 @@ func verifyGeneral(ctx context.Context, token string, d1, d2 int, keys Keys) (pa
 	if !palpha || !salpha {
 		return "", "", errNotBase64URL
 	}
-	v, hdr, err := verifierFor(ctx, token[:d1], keys)
-	if err != nil {
-		return "", "", err
+	if v == nil {
+		if v, h, err = lookup(ctx, token[:d1], keys); err != nil {
+			return "", "", err
+		}
 	}
 	if !sstrict {
 		return "", "", errSigNotBase64URL
@@ -413,24 +421,7 @@ func verifyGeneral(ctx context.Context, token string, d1, d2 int, keys Keys) (pa
 	if !pstrict {
 		return "", "", errPayloadNotBase64URL
 	}
-	return string(pay[:pn]), hdr.Type, nil
-}
-
-// verifyReference is verifyGeneral as it was written first, three scans
-// and encoding/base64; tests compare the fast paths with it.
-func verifyReference(ctx context.Context, token string, d1, d2 int, keys Keys) (payload, typ string, err error) {
-	if !base64url.Valid(token[:d1]) || !base64url.Valid(token[d1+1:d2]) || !base64url.Valid(token[d2+1:]) {
-		return "", "", errNotBase64URL
-	}
-	v, hdr, err := verifierFor(ctx, token[:d1], keys)
-	if err != nil {
-		return "", "", err
-	}
-	payload, err = checkSignature(token, d1, d2, v)
-	if err != nil {
-		return "", "", err
-	}
-	return payload, hdr.Type, nil
+	return string(pay[:pn]), h.Type, nil
 }
 
 // readOnlyBytes returns the bytes of s where they lie, without a copy.
@@ -441,108 +432,11 @@ func readOnlyBytes(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// noFastPaths is set only in tests that compare the fast paths with the
-// general ones.
-// It is read atomically so that a test turning it off races with nothing.
-var noFastPaths atomic.Bool
-
-// errNotBase64URL is the error of a part holding a character outside the
-// base64url alphabet.
-var errNotBase64URL = fmt.Errorf("%w: not base64url", ErrMalformed)
-
-// maxFastPayload is the longest encoded payload verifyHMAC decodes on the
-// stack; it decodes to at most 1024 bytes.
-const maxFastPayload = 1365
-
-// verifyHMAC is verify for a token whose encoded header is exactly the one
-// k writes, the usual case, up to the claims: each part is read once. The
-// payload is decoded into a stack buffer before the signature is checked,
-// but only to check its alphabet, so that the order of checks and every
-// error are those of the general path; it is returned, to be parsed, only
-// after the MAC has been checked. handled is false, with nothing decided,
-// when a part is too long for the buffers; the general path then takes
-// the token.
-func verifyHMAC(token string, d1, d2 int, k *HMAC) (payload string, handled bool, err error) {
-	penc, senc := token[d1+1:d2], token[d2+1:]
-	var buf [1024]byte
-	if len(penc) > maxFastPayload || len(senc)*6/8 > len(hmacState{}.sig) {
-		return "", false, nil
-	}
-	n, palpha, pstrict := base64url.Decode(buf[:], penc)
-	st := k.pool.Get().(*hmacState)
-	m, salpha, sstrict := base64url.Decode(st.sig[:], senc)
-	switch {
-	case !palpha || !salpha:
-		err = errNotBase64URL
-	case !sstrict:
-		err = errSigNotBase64URL
-	case m != k.size || !st.check(token[:d2], m):
-		err = ErrSignature
-	}
-	k.pool.Put(st)
-	if err != nil {
-		return "", true, err
-	}
-	if !pstrict {
-		return "", true, errPayloadNotBase64URL
-	}
-	return string(buf[:n]), true, nil
-}
-
-var (
-	errSigNotBase64URL     = fmt.Errorf("%w: signature is not base64url", ErrMalformed)
-	errPayloadNotBase64URL = fmt.Errorf("%w: payload is not base64url", ErrMalformed)
-)
-
-// checkSignature checks the signature of token, whose dots are at d1 and
-// d2, with v over token[:d2], and only then returns the decoded payload.
-// HMAC keys of this package hash the token where it is; other verifiers
-// get one buffer holding the token and the decoded signature.
-func checkSignature(token string, d1, d2 int, v Verifier) (string, error) {
-	b64 := base64.RawURLEncoding.Strict()
-	handled := false
-	if k, ok := v.(*HMAC); ok {
-		var err error
-		if handled, err = k.verifyToken(token, d2); err != nil {
-			return "", err
-		}
-	}
-	if !handled {
-		sigLen := b64.DecodedLen(len(token) - d2 - 1)
-		buf := make([]byte, len(token)+sigLen)
-		copy(buf, token)
-		sig := buf[len(token):]
-		n, err := b64.Decode(sig, buf[d2+1:len(token)])
-		if err != nil {
-			return "", errSigNotBase64URL
-		}
-		// The verifier may not grow the signing input over the rest.
-		if err := v.Verify(buf[:d2:d2], sig[:n]); err != nil {
-			return "", err
-		}
-	}
-	return decodePayload(token[d1+1 : d2])
-}
-
-// decodePayload decodes the base64url payload into a string.
-func decodePayload(enc string) (string, error) {
-	p, err := base64.RawURLEncoding.Strict().DecodeString(enc)
-	if err != nil {
-		return "", errPayloadNotBase64URL
-	}
-	return string(p), nil
-}
-
-// verifierFor finds the verifier for a token's encoded header: by comparing
-// bytes when keys knows its headers, else by decoding the header.
-func verifierFor(ctx context.Context, enc string, keys Keys) (Verifier, *Header, error) {
+// lookup finds the verifier for a token's encoded header, which it
+// decodes strictly, and checks that the header's alg is the verifier's.
+func lookup(ctx context.Context, enc string, keys Keys) (Verifier, *Header, error) {
 	if keys == nil {
 		return nil, nil, ErrUnknownKey
-	}
-	if m, ok := keys.(headerMatcher); ok {
-		if v, h := m.matchHeader(enc); v != nil {
-			return v, h, nil
-		}
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
 	if err != nil {
@@ -563,180 +457,6 @@ func verifierFor(ctx context.Context, enc string, keys Keys) (Verifier, *Header,
 		return nil, nil, ErrAlgorithm
 	}
 	return v, &h, nil
-}
-
-// registeredClaims is implemented by every struct embedding Claims.
-type registeredClaims interface{ registered() *Claims }
-
-// claimNames are the registered claim names Verify reads.
-var claimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
-
-// decodeClaims checks payload strictly, decodes it into dst and checks the
-// registered claims with e. The fast decoder of codec.go takes the usual
-// payloads in one pass; whatever it does not take goes through checkJSON
-// and encoding/json.
-func decodeClaims(payload string, dst any, e *Expect, typ string) error {
-	info := infoFor(dst)
-	if noFastPaths.Load() {
-		return decodeClaimsSlow([]byte(payload), dst, e, typ, info.names)
-	}
-	if d, ok := dst.(*Claims); ok && d != nil {
-		c := *d
-		if decodeFast(payload, &c, info, nil) {
-			*d = c
-			return e.check(d, typ)
-		}
-	} else if r, ok := dst.(registeredClaims); ok {
-		if info.split {
-			var c Claims
-			var capture captured
-			if decodeFast(payload, &c, info, &capture) {
-				if err := unmarshalRest(dst, info, &capture); err != nil {
-					return err
-				}
-				d := r.registered()
-				capture.merge(d, &c)
-				return e.check(d, typ)
-			}
-		}
-	} else {
-		var c Claims
-		if decodeFast(payload, &c, info, nil) {
-			if m, ok := dst.(*map[string]any); ok && m != nil && unmarshalMap(payload, m) {
-				return e.check(&c, typ)
-			}
-			if dst != nil {
-				if err := json.Unmarshal([]byte(payload), dst); err != nil {
-					return claimsError(err)
-				}
-			}
-			return e.check(&c, typ)
-		}
-	}
-	return decodeClaimsSlow([]byte(payload), dst, e, typ, info.names)
-}
-
-// decodeClaimsSlow is decodeClaims for any payload: checkJSON, then
-// encoding/json.
-func decodeClaimsSlow(payload []byte, dst any, e *Expect, typ string, names []string) error {
-	folded, hasExp := false, false
-	if !strictjson.Check(payload, func(name string) {
-		folded = folded || strictjson.FoldsTo(name, claimNames[:]) || strictjson.FoldsTo(name, names)
-		hasExp = hasExp || name == "exp"
-	}) {
-		return fmt.Errorf("%w: payload is not a strict JSON object", ErrMalformed)
-	}
-	if folded {
-		return fmt.Errorf("%w: payload names a claim in the wrong case", ErrMalformed)
-	}
-	var c *Claims
-	if r, ok := dst.(registeredClaims); ok {
-		if err := json.Unmarshal(payload, dst); err != nil {
-			return claimsError(err)
-		}
-		// A struct embedding *Claims holds nil there when the payload
-		// has no registered claim.
-		if c = r.registered(); c == nil {
-			c = new(Claims)
-		}
-	} else {
-		c = new(Claims)
-		if err := json.Unmarshal(payload, c); err != nil {
-			return claimsError(err)
-		}
-		if dst != nil {
-			if err := json.Unmarshal(payload, dst); err != nil {
-				return claimsError(err)
-			}
-		}
-	}
-	// A NumericDate of zero reads as absent, but "exp":0 is a time in
-	// 1970, long past: it must not pass where exp may be left out.
-	if hasExp && c.Expiry == 0 {
-		return ErrExpired
-	}
-	return e.check(c, typ)
-}
-
-func claimsError(err error) error {
-	if errors.Is(err, ErrMalformed) {
-		return err
-	}
-	var inv *json.InvalidUnmarshalError
-	if errors.As(err, &inv) {
-		return fmt.Errorf("jwt: claims destination: %w", err)
-	}
-	return fmt.Errorf("%w: a claim has the wrong JSON type", ErrMalformed)
-}
-
-// fieldNamesCache maps a struct type to the JSON names of its fields.
-var fieldNamesCache sync.Map // reflect.Type → []string
-
-// fieldNames returns the JSON member names encoding/json would fill in the
-// struct dst points to, so that Verify can refuse members that match one
-// of them only when case is ignored.
-func fieldNames(dst any) []string {
-	if dst == nil {
-		return nil
-	}
-	t := reflect.TypeOf(dst)
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return nil
-	}
-	t = t.Elem()
-	if v, ok := fieldNamesCache.Load(t); ok {
-		return v.([]string)
-	}
-	var names []string
-	collectFieldNames(t, &names, 0)
-	fieldNamesCache.Store(t, names)
-	return names
-}
-
-func collectFieldNames(t reflect.Type, names *[]string, depth int) {
-	if depth > 8 {
-		return
-	}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, ok := jsonTag(f)
-		if !ok {
-			continue
-		}
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
-			collectFieldNames(ft, names, depth+1)
-			continue
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		*names = append(*names, name)
-	}
-}
-
-// jsonTag returns the name and the options of f's json tag as
-// encoding/json reads them: an empty name for no tag or a name it does not
-// take (one with a quote, a backslash or other reserved characters), and
-// ok false when the tag is "-", which hides the field.
-func jsonTag(f reflect.StructField) (name, opts string, ok bool) {
-	tag := f.Tag.Get("json")
-	if tag == "-" {
-		return "", "", false
-	}
-	name, opts, _ = strings.Cut(tag, ",")
-	for _, c := range name {
-		if !strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c) && !unicode.IsLetter(c) && !unicode.IsDigit(c) {
-			return "", opts, true
-		}
-	}
-	return name, opts, true
 }
 
 // Unverified is a token decoded without checking anything but its form.
@@ -782,20 +502,4 @@ func DecodeUnverified(token string) (*Unverified, error) {
 		return nil, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
 	}
 	return &Unverified{Header: h, RawHeader: raw, Payload: payload}, nil
-}
-
-// hashSum returns the digest of data with h, one of SHA-256, SHA-384 and
-// SHA-512, without allocating a hash state.
-func hashSum(h crypto.Hash, data []byte) []byte {
-	switch h {
-	case crypto.SHA384:
-		d := sha512.Sum384(data)
-		return d[:]
-	case crypto.SHA512:
-		d := sha512.Sum512(data)
-		return d[:]
-	default:
-		d := sha256.Sum256(data)
-		return d[:]
-	}
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -151,4 +153,20 @@ func MarshalPublicKeyPEM(key crypto.PublicKey) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidKey, err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
+// hashSum returns the digest of data with h, one of SHA-256, SHA-384 and
+// SHA-512, without allocating a hash state.
+func hashSum(h crypto.Hash, data []byte) []byte {
+	switch h {
+	case crypto.SHA384:
+		d := sha512.Sum384(data)
+		return d[:]
+	case crypto.SHA512:
+		d := sha512.Sum512(data)
+		return d[:]
+	default:
+		d := sha256.Sum256(data)
+		return d[:]
+	}
 }

@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/jwtpair/jwt/internal/strictjson"
+	"github.com/jwtpair/jwt/internal/codec"
 )
 
 // Default lifetimes of the tokens a [Pairs] issues, as in SimpleJWT.
@@ -351,7 +352,7 @@ func (p *Pairs) Refresh(ctx context.Context, refresh string) (Pair, error) {
 func (p *Pairs) refresh(ctx context.Context, token string, check func(ctx context.Context, subject string) error) (Pair, error) {
 	c := new(pairClaims)
 	now := p.now()
-	if err := p.parse(ctx, token, c); err != nil {
+	if err := p.parse(ctx, token, c, nil); err != nil {
 		// A refresh token expires with its session at the latest: say
 		// which of the two has ended.
 		if errors.Is(err, ErrExpired) && p.sessionTTL > 0 && c.authTime != 0 && !now.Before(c.authTime.Time().Add(p.sessionTTL)) {
@@ -528,15 +529,12 @@ func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 		return err
 	}
 	c := new(pairClaims)
-	err := p.parse(ctx, token, c)
+	err := p.parse(ctx, token, c, dst)
 	if err == nil {
 		err = p.checkShape(c, typeAccess)
 	}
 	if err == nil && p.revokeAccess {
 		err = sessionLive(ctx, p.store, c.sid)
-	}
-	if err == nil {
-		err = decodeInto(c, dst)
 	}
 	if err != nil {
 		reset(dst)
@@ -558,7 +556,7 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 		return err
 	}
 	c := new(pairClaims)
-	err := p.parse(ctx, token, c)
+	err := p.parse(ctx, token, c, dst)
 	if err == nil {
 		err = p.checkShape(c, "")
 	}
@@ -568,9 +566,6 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 		if err == nil && revoked {
 			err = ErrRevoked
 		}
-	}
-	if err == nil {
-		err = decodeInto(c, dst)
 	}
 	if err != nil {
 		reset(dst)
@@ -586,7 +581,7 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 // with it are left as they are.
 func (p *Pairs) Revoke(ctx context.Context, refresh string) error {
 	c := new(pairClaims)
-	if err := p.parse(ctx, refresh, c); err != nil {
+	if err := p.parse(ctx, refresh, c, nil); err != nil {
 		return err
 	}
 	if c.id != "" {
@@ -615,13 +610,10 @@ func (p *Pairs) RevokeSession(ctx context.Context, sid string) error {
 	return p.store.RevokeSession(ctx, sid, p.sessionUntil(p.now()))
 }
 
-// pairClaims is what Pairs reads of a verified token: the registered
-// claims, the payload, and the claims whose names are configured.
+// pairClaims is what Pairs reads of a verified token: its registered
+// claims, its payload and the claims whose names are configured.
 type pairClaims struct {
 	Claims
-	// raw holds every claim as raw JSON, to copy into new tokens. The
-	// fast path leaves it nil until rawClaims is called.
-	raw     map[string]json.RawMessage
 	payload string
 	id, sid string
 	sub     string
@@ -630,31 +622,16 @@ type pairClaims struct {
 	typ           string
 	hasTyp, typOK bool
 	authTime      NumericDate
-	// fast is set when the fast decoder read the payload; seen then has
-	// the seen bits of the registered claims present in it.
-	fast bool
-	seen uint
 }
 
-// UnmarshalJSON keeps the raw claims beside the registered ones.
-func (c *pairClaims) UnmarshalJSON(data []byte) error {
-	if err := json.Unmarshal(data, &c.raw); err != nil {
-		return err
-	}
-	c.payload = string(data)
-	return json.Unmarshal(data, &c.Claims)
-}
-
-// rawClaims returns every claim as raw JSON.
+// rawClaims returns every claim of c as raw JSON.
 func (c *pairClaims) rawClaims() map[string]json.RawMessage {
-	if c.raw == nil {
-		// The payload has been checked: it is one strict JSON object.
-		_ = json.Unmarshal([]byte(c.payload), &c.raw)
-	}
-	return c.raw
+	var raw map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(c.payload), &raw) // checked: one strict JSON object
+	return raw
 }
 
-// The indexes of the configured claims in captured.names.
+// The indexes of the configured claims in Pairs.capNames.
 const (
 	capID = iota
 	capSID
@@ -663,125 +640,80 @@ const (
 	capAuthTime
 )
 
-// parse verifies the signature and the claims that Expect checks, and
-// reads the claims of configured names into c, which must be zero. A
-// claim of the wrong JSON type is ErrMalformed.
-//
-// The payload goes to the fast claims decoder, which keeps the raw JSON
-// of the configured claims as it passes them, without encoding/json and
-// without an allocation for c. Any payload that decoder does not take
-// goes the old way: decoded into a pairClaims through encoding/json.
-func (p *Pairs) parse(ctx context.Context, token string, c *pairClaims) error {
-	// c is never passed on as an interface: that would move every
-	// pairClaims to the heap. The slow path decodes into its own.
-	payload, typ, err := p.expect.verifyPayload(ctx, token, p.keys)
+// parse verifies token with the policy of p, the pipeline of Verify, and
+// reads its registered claims and the claims of configured names into c,
+// which must be zero, and all its claims into dst, as Verify does. A
+// configured claim of the wrong JSON type is ErrMalformed. When the token
+// has expired, c still holds its claims, so that a refresh can tell the
+// end of a session from the end of a token.
+func (p *Pairs) parse(ctx context.Context, token string, c *pairClaims, dst any) error {
+	capture := codec.Captured{Names: p.capNames[:]}
+	payload, err := p.expect.decode(ctx, token, p.keys, dst, &c.Claims, &capture)
+	if errors.Is(err, ErrExpired) {
+		p.readCaptured(c, &capture) // for the end of the session
+	}
 	if err != nil {
 		return err
 	}
-	capture := captured{names: p.capNames[:]}
-	if !noFastPaths.Load() && decodeFast(payload, &c.Claims, claimsInfo, &capture) {
-		if err := p.expect.check(&c.Claims, typ); err != nil {
-			if errors.Is(err, ErrExpired) {
-				p.readCaptured(c, &capture) // for the end of the session
-			}
-			return err
-		}
-		c.payload, c.fast, c.seen = payload, true, capture.seen
-		return p.readCaptured(c, &capture)
-	}
-	slow := new(pairClaims)
-	if err := decodeClaims(payload, slow, &p.expect, typ); err != nil {
-		if errors.Is(err, ErrExpired) && slow.raw != nil {
-			c.authTime.UnmarshalJSON(slow.raw[AuthTimeClaim]) // for the end of the session
-		}
-		return err
-	}
-	*c = *slow
-	var ok bool
-	if c.id, ok = stringClaim(c.raw[p.idClaim], false); !ok {
-		return fmt.Errorf("%w: id claim is not a string", ErrMalformed)
-	}
-	if c.sid, ok = stringClaim(c.raw[p.sidClaim], false); !ok {
-		return fmt.Errorf("%w: session claim is not a string", ErrMalformed)
-	}
-	if c.sub, ok = stringClaim(c.raw[p.subClaim], true); !ok {
-		return fmt.Errorf("%w: subject claim is not a string or a number", ErrMalformed)
-	}
-	if raw := c.raw[AuthTimeClaim]; raw != nil {
-		if err := c.authTime.UnmarshalJSON(raw); err != nil {
-			return err
+	if d, ok := dst.(registeredClaims); ok {
+		if rc := d.registered(); rc != nil {
+			c.Claims = *rc // the pipeline set dst's, not c's
 		}
 	}
-	var raw json.RawMessage
-	if raw, c.hasTyp = c.raw[p.typClaim]; c.hasTyp {
-		c.typ, c.typOK = stringClaim(raw, false)
-	}
-	return nil
+	c.payload = payload
+	return p.readCaptured(c, &capture)
 }
 
-// readCaptured is the end of parse on the fast path: the configured
-// claims from what decodeFast kept, in parse's order and with its errors.
-// A configured name that is a registered claim (jti, sub) was read into
-// Claims, as a string without escapes.
-func (p *Pairs) readCaptured(c *pairClaims, capture *captured) error {
+// readCaptured reads the configured claims from what decode kept. A
+// configured name that is a registered claim (jti, sub) was read into
+// Claims.
+func (p *Pairs) readCaptured(c *pairClaims, capture *codec.Captured) error {
 	var ok bool
-	if c.id, ok = capturedString(capture, capID, false); !ok {
+	if c.id, ok = stringClaim(capture, capID, false); !ok {
 		return fmt.Errorf("%w: id claim is not a string", ErrMalformed)
 	}
 	if p.idClaim == "jti" {
 		c.id = c.ID
 	}
-	if c.sid, ok = capturedString(capture, capSID, false); !ok {
+	if c.sid, ok = stringClaim(capture, capSID, false); !ok {
 		return fmt.Errorf("%w: session claim is not a string", ErrMalformed)
 	}
-	if c.sub, ok = capturedString(capture, capSub, true); !ok {
+	if c.sub, ok = stringClaim(capture, capSub, true); !ok {
 		return fmt.Errorf("%w: subject claim is not a string or a number", ErrMalformed)
 	}
 	if p.subClaim == "sub" {
 		c.sub = c.Subject
 	}
-	if raw, found := capture.get(capAuthTime); found {
+	if raw, found := capture.Get(capAuthTime); found {
 		v, ok := parseNumericDate(raw)
 		if !ok {
 			return errNumericDate
 		}
 		c.authTime = v
 	}
-	if _, c.hasTyp = capture.get(capTyp); c.hasTyp {
-		c.typ, c.typOK = capturedString(capture, capTyp, false)
+	if _, c.hasTyp = capture.Get(capTyp); c.hasTyp {
+		c.typ, c.typOK = stringClaim(capture, capTyp, false)
 	}
 	return nil
 }
 
-// capturedString is stringClaim for a member kept by decodeFast, whose
-// strings have no escapes.
-func capturedString(capture *captured, i int, number bool) (string, bool) {
-	raw, found := capture.get(i)
+// stringClaim reads the member capture kept as Names[i], which must be a
+// string, or also a number when number is set, whose text is then taken
+// as it is. An absent member is "".
+func stringClaim(capture *codec.Captured, i int, number bool) (string, bool) {
+	raw, found := capture.Get(i)
 	if !found {
 		return "", true
 	}
 	switch c := raw[0]; {
-	case c == '"':
+	case c == '"' && !strings.ContainsRune(raw, '\\'):
 		return raw[1 : len(raw)-1], true
-	case number && (c == '-' || '0' <= c && c <= '9'):
-		return raw, true
-	}
-	return "", false
-}
-
-// stringClaim reads a claim that must be a string, or also a number when
-// number is set, whose text is then taken as it is. An absent claim is "".
-func stringClaim(raw json.RawMessage, number bool) (string, bool) {
-	if raw == nil {
-		return "", true
-	}
-	switch c := raw[0]; {
 	case c == '"':
 		var s string
-		err := json.Unmarshal(raw, &s)
+		err := json.Unmarshal([]byte(raw), &s)
 		return s, err == nil
 	case number && (c == '-' || '0' <= c && c <= '9'):
-		return string(raw), true
+		return raw, true
 	}
 	return "", false
 }
@@ -803,53 +735,6 @@ func (p *Pairs) checkShape(c *pairClaims, typ string) error {
 	}
 	if !c.typOK || c.typ != typ {
 		return ErrWrongTokenType
-	}
-	return nil
-}
-
-// decodeInto decodes the verified payload of c into dst as Verify would,
-// refusing members that match a field of dst only when case is ignored.
-// When the fast decoder read the payload, a *Claims is filled from what
-// it read, as json.Unmarshal would: the claims present replace those in
-// dst, the others are left.
-func decodeInto(c *pairClaims, dst any) error {
-	if err := reset(dst); err != nil {
-		return err
-	}
-	if dst == nil {
-		return nil
-	}
-	if d, ok := dst.(*Claims); ok && d != nil && c.fast {
-		(&captured{seen: c.seen}).merge(d, &c.Claims)
-		return nil
-	}
-	if m, ok := dst.(*map[string]any); ok && m != nil && unmarshalMap(c.payload, m) {
-		return nil
-	}
-	if r, ok := dst.(registeredClaims); ok && c.fast {
-		// As Verify does: the registered claims from the fast decoder,
-		// the others set directly or from encoding/json.
-		info := infoFor(dst)
-		var rc Claims
-		var capture captured
-		if info.split && decodeFast(c.payload, &rc, info, &capture) {
-			if err := unmarshalRest(dst, info, &capture); err != nil {
-				return err
-			}
-			capture.merge(r.registered(), &rc)
-			return nil
-		}
-	}
-	payload := []byte(c.payload)
-	if names := fieldNames(dst); len(names) > 0 {
-		folded := false
-		strictjson.Check(payload, func(name string) { folded = folded || strictjson.FoldsTo(name, names) })
-		if folded {
-			return fmt.Errorf("%w: payload names a claim in the wrong case", ErrMalformed)
-		}
-	}
-	if err := json.Unmarshal(payload, dst); err != nil {
-		return claimsError(err)
 	}
 	return nil
 }

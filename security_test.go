@@ -1002,39 +1002,50 @@ func TestAttackStaleClaimsPassPolicy(t *testing.T) {
 			toks[name] = tok
 		}
 		keys := s.(jwt.Keys)
-		for _, path := range []string{"fast", "general"} {
-			run := func(f func()) { f() }
-			if path == "general" {
-				run = jwt.WithoutFastPaths
-			}
+		for _, path := range verifyPaths {
 			for _, d := range staleDestinations {
-				t.Run(fmt.Sprintf("%s/%s/%s", s.Algorithm(), path, d.name), func(t *testing.T) {
-					run(func() {
-						dst := d.new()
-						for _, tc := range []struct {
-							token string
-							want  error
-						}{
-							{"no exp", jwt.ErrMissingExpiry},
-							{"no aud", jwt.ErrAudience},
-							{"only valid", nil},
-						} {
-							require.NoError(t, policy.Verify(toks["earlier"], keys, dst))
-							err := policy.Verify(toks[tc.token], keys, dst)
-							if tc.want != nil {
-								require.ErrorIs(t, err, tc.want, tc.token)
-								continue
-							}
-							require.NoError(t, err, tc.token)
-							fresh := d.new()
-							require.NoError(t, policy.Verify(toks[tc.token], keys, fresh))
-							assert.Equal(t, fresh, dst, "the destination holds what the token carries and nothing else")
+				t.Run(fmt.Sprintf("%s/%s/%s", s.Algorithm(), path.name, d.name), func(t *testing.T) {
+					dst := d.new()
+					for _, tc := range []struct {
+						token string
+						want  error
+					}{
+						{"no exp", jwt.ErrMissingExpiry},
+						{"no aud", jwt.ErrAudience},
+						{"only valid", nil},
+					} {
+						require.NoError(t, path.verify(policy, toks["earlier"], keys, dst))
+						err := path.verify(policy, toks[tc.token], keys, dst)
+						if tc.want != nil {
+							require.ErrorIs(t, err, tc.want, tc.token)
+							continue
 						}
-					})
+						require.NoError(t, err, tc.token)
+						fresh := d.new()
+						require.NoError(t, path.verify(policy, toks[tc.token], keys, fresh))
+						assert.Equal(t, fresh, dst, "the destination holds what the token carries and nothing else")
+					}
 				})
 			}
 		}
 	}
+}
+
+// hiddenKeys hides the header match of the keys of this package, so that
+// Verify looks the key up and takes its general signature path.
+type hiddenKeys struct{ jwt.Keys }
+
+// verifyPaths are the ways through Verify: the fast paths a token of the
+// key's own header takes, the general path, and the plain reference.
+var verifyPaths = []struct {
+	name   string
+	verify func(e jwt.Expect, tok string, keys jwt.Keys, dst any) error
+}{
+	{"fast", func(e jwt.Expect, tok string, keys jwt.Keys, dst any) error { return e.Verify(tok, keys, dst) }},
+	{"general", func(e jwt.Expect, tok string, keys jwt.Keys, dst any) error {
+		return e.Verify(tok, hiddenKeys{keys}, dst)
+	}},
+	{"plain", jwt.VerifyPlain},
 }
 
 // TestAttackPointerEmbeddedClaimsPanic stops a signed token from crashing
@@ -1043,25 +1054,19 @@ func TestAttackStaleClaimsPassPolicy(t *testing.T) {
 func TestAttackPointerEmbeddedClaimsPanic(t *testing.T) {
 	k := hs256(t)
 	tok := signRaw(t, k, "", `{"role":"admin"}`)
-	for _, path := range []string{"fast", "general"} {
-		run := func(f func()) { f() }
-		if path == "general" {
-			run = jwt.WithoutFastPaths
-		}
-		t.Run(path, func(t *testing.T) {
-			run(func() {
-				var c ptrClaims
-				require.NotPanics(t, func() { require.ErrorIs(t, secPolicy.Verify(tok, k, &c), jwt.ErrMissingExpiry) })
-				lax := secPolicy
-				lax.AllowMissingExpiry = true
-				require.NotPanics(t, func() { require.NoError(t, lax.Verify(tok, k, &c)) })
-				assert.Equal(t, "admin", c.Role)
+	for _, path := range verifyPaths {
+		t.Run(path.name, func(t *testing.T) {
+			var c ptrClaims
+			require.NotPanics(t, func() { require.ErrorIs(t, path.verify(secPolicy, tok, k, &c), jwt.ErrMissingExpiry) })
+			lax := secPolicy
+			lax.AllowMissingExpiry = true
+			require.NotPanics(t, func() { require.NoError(t, path.verify(lax, tok, k, &c)) })
+			assert.Equal(t, "admin", c.Role)
 
-				tok := signRaw(t, k, "", validPayload())
-				require.NoError(t, secPolicy.Verify(tok, k, &c))
-				require.NotNil(t, c.Claims)
-				assert.Equal(t, "42", c.Subject)
-			})
+			tok := signRaw(t, k, "", validPayload())
+			require.NoError(t, path.verify(secPolicy, tok, k, &c))
+			require.NotNil(t, c.Claims)
+			assert.Equal(t, "42", c.Subject)
 		})
 	}
 }
@@ -1092,19 +1097,13 @@ func TestAttackDestinationTypesDoNotPanic(t *testing.T) {
 			*roleClaims
 		}{},
 	}
-	for _, path := range []string{"fast", "general"} {
-		run := func(f func()) { f() }
-		if path == "general" {
-			run = jwt.WithoutFastPaths
-		}
-		run(func() {
-			for i, dst := range dsts {
-				for _, tok := range toks {
-					for _, policy := range []jwt.Expect{secPolicy, {Now: at(secNow), AllowMissingExpiry: true}} {
-						assert.NotPanics(t, func() { _ = policy.Verify(tok, k, dst) }, "%s path, destination %d (%T)", path, i, dst)
-					}
+	for _, path := range verifyPaths {
+		for i, dst := range dsts {
+			for _, tok := range toks {
+				for _, policy := range []jwt.Expect{secPolicy, {Now: at(secNow), AllowMissingExpiry: true}} {
+					assert.NotPanics(t, func() { _ = path.verify(policy, tok, k, dst) }, "%s path, destination %d (%T)", path.name, i, dst)
 				}
 			}
-		})
+		}
 	}
 }

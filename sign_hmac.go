@@ -95,31 +95,44 @@ func (k *HMAC) mac(dst, input []byte) []byte {
 	return dst
 }
 
-// verifyToken is Verify over token[:d2] and the signature after it, with
-// no copy of the token but through the pooled state. handled is false
-// when the encoded signature is too long for that state; the caller then
-// takes the general path, which decides as before.
-func (k *HMAC) verifyToken(token string, d2 int) (handled bool, err error) {
-	enc := token[d2+1:]
-	if len(enc)*6/8 > len(hmacState{}.sig) {
-		return false, nil
+// verifyCompact is the pipeline's signature step for a token whose header
+// is exactly the one k writes, the usual case: each part is read once. The
+// payload is decoded, into a stack buffer when it fits, before the MAC is
+// checked, but only to check its alphabet, so that the order of checks and
+// every error are those of the general path; it is returned, to be read,
+// only after the MAC has been checked.
+func (k *HMAC) verifyCompact(token string, d1, d2 int) (string, error) {
+	penc, senc := token[d1+1:d2], token[d2+1:]
+	var stack [1024]byte
+	pay := stack[:]
+	if len(penc)*6/8 > len(pay) {
+		pay = make([]byte, len(penc)*6/8)
 	}
+	n, palpha, pstrict := base64url.Decode(pay, penc)
 	st := k.pool.Get().(*hmacState)
-	n, _, strict := base64url.Decode(st.sig[:], enc)
-	switch {
-	case !strict:
-		err = errSigNotBase64URL
-	case n != k.size || !st.check(token[:d2], n):
-		err = ErrSignature
+	defer k.pool.Put(st)
+	sig := st.sig[:]
+	if len(senc)*6/8 > len(sig) {
+		sig = make([]byte, len(senc)*6/8) // longer than any MAC, but its errors come in order
 	}
-	k.pool.Put(st)
-	return true, err
+	m, salpha, sstrict := base64url.Decode(sig, senc)
+	switch {
+	case !palpha || !salpha:
+		return "", errNotBase64URL
+	case !sstrict:
+		return "", errSigNotBase64URL
+	case m != k.size || !st.check(token[:d2], sig[:m]):
+		return "", ErrSignature
+	case !pstrict:
+		return "", errPayloadNotBase64URL
+	}
+	return string(pay[:n]), nil
 }
 
-// signToken returns enc.payload.MAC, with payload and MAC in base64url,
+// signCompact returns enc.payload.MAC, with payload and MAC in base64url,
 // written once into the string's own memory: the token is the only
 // allocation.
-func (k *HMAC) signToken(enc string, payload []byte) string {
+func (k *HMAC) signCompact(enc string, payload []byte) string {
 	b64 := base64.RawURLEncoding
 	var t strings.Builder
 	t.Grow(len(enc) + 1 + b64.EncodedLen(len(payload)) + 1 + b64.EncodedLen(k.size))
@@ -143,12 +156,12 @@ func (k *HMAC) signToken(enc string, payload []byte) string {
 	return t.String()
 }
 
-// check reports whether the first n bytes of st.sig are the MAC of input,
-// hashed where it lies, in constant time.
-func (st *hmacState) check(input string, n int) bool {
+// check reports whether mac is the MAC of input, hashed where it lies, in
+// constant time.
+func (st *hmacState) check(input string, mac []byte) bool {
 	st.h.Reset()
 	st.h.Write(readOnlyBytes(input))
-	return hmac.Equal(st.h.Sum(st.sum[:0]), st.sig[:n])
+	return hmac.Equal(st.h.Sum(st.sum[:0]), mac)
 }
 
 // Verify checks the MAC in constant time. A MAC of any length but the hash
