@@ -65,6 +65,37 @@
 // does not know. Both are [Keys] like any other; this package does not
 // import jwk.
 //
+// # Access tokens, pairs and middleware
+//
+// [Pairs] issues, refreshes, verifies and revokes access/refresh token
+// pairs as Django REST framework SimpleJWT does, with rotation, reuse
+// detection and session revocation on a [Store]. A [Middleware]
+// authenticates HTTP requests with any [AccessVerifier]: a *Pairs for the
+// tokens it issues, or an [AccessTokens] for tokens another service
+// issues. Package [github.com/jwtpair/jwt/simplejwt] serves SimpleJWT's
+// token routes over a *Pairs.
+//
+// # How the code is laid out
+//
+// Dependencies point one way, from the edges to this package:
+//
+//	cmd/jwt, examples/…, deploy/…       programs
+//	  │
+//	  ├─ simplejwt    SimpleJWT's HTTP routes, on Pairs' exported API
+//	  ├─ jwk          JWK and JWK Sets, KeyRing, Handler, RemoteSet, on this package's exported API
+//	  ├─ storetest    the Store conformance suite; redisstore (own module) passes it
+//	  │
+//	jwt (this package, standard library only)
+//	  jwt.go          Sign, Verify and the one pipeline both Verify and Pairs use
+//	  header.go claims.go keyset.go keys.go sign_*.go   the format, the claims, the keys
+//	  pair.go store.go access.go middleware.go          pairs, their state, access tokens over HTTP
+//	  │
+//	internal/strictjson  internal/base64url  internal/codec   the strict JSON scanner, base64url, the claims codec
+//
+// A change to how tokens are checked belongs in jwt.go or claims.go, one to
+// how a key signs in its sign_*.go file; speed tricks stay inside one key
+// type or internal/, and a differential test holds each to the plain way.
+//
 // # Errors
 //
 // Every error wraps one of the sentinels declared in errors.go, such as

@@ -70,40 +70,14 @@ func Decode(payload string, c *Registered, info *Info, capture *Captured) bool {
 		return d.end()
 	}
 	for {
-		// A registered claim's name, as issuers write it, is matched
-		// with its quotes and colon in one comparison.
-		bit := d.registeredName()
-		name, ok := "", true
-		if bit == 0 {
-			if name, ok = d.str(); !ok {
-				return false
-			}
-			d.space()
-			if !d.byte(':') {
-				return false
-			}
-			bit = claimBit(name)
+		bit, name, ok := d.memberName()
+		if !ok {
+			return false
 		}
 		d.space()
-		switch bit {
-		case seenIss:
-			c.Issuer, ok = d.str()
-		case seenSub:
-			c.Subject, ok = d.str()
-		case seenJti:
-			c.ID, ok = d.str()
-		case seenAud:
-			c.Audience, ok = d.audience()
-		case seenExp:
-			c.Expiry, ok = d.date()
-			// "exp":0 is left to the slow path, which tells it
-			// from an absent exp.
-			ok = ok && c.Expiry != 0
-		case seenNbf:
-			c.NotBefore, ok = d.date()
-		case seenIat:
-			c.IssuedAt, ok = d.date()
-		default:
+		if bit != 0 {
+			ok = d.registered(bit, c)
+		} else {
 			for _, o := range others[:nOthers] {
 				if o == name {
 					return false // duplicate
@@ -139,6 +113,49 @@ func Decode(payload string, c *Registered, info *Info, capture *Captured) bool {
 			return false
 		}
 	}
+}
+
+// memberName reads a member's name and the colon after it, and returns
+// the name's seen bit when it is a registered claim's, else 0 and the
+// name. A registered claim's name, as issuers write it, is matched with
+// its quotes and colon in one comparison.
+func (d *fastDecoder) memberName() (bit uint, name string, ok bool) {
+	if bit = d.registeredName(); bit != 0 {
+		return bit, "", true
+	}
+	if name, ok = d.str(); !ok {
+		return 0, "", false
+	}
+	d.space()
+	if !d.byte(':') {
+		return 0, "", false
+	}
+	return claimBit(name), name, true
+}
+
+// registered reads the value of the registered claim of the seen bit bit
+// into c.
+func (d *fastDecoder) registered(bit uint, c *Registered) (ok bool) {
+	switch bit {
+	case seenIss:
+		c.Issuer, ok = d.str()
+	case seenSub:
+		c.Subject, ok = d.str()
+	case seenJti:
+		c.ID, ok = d.str()
+	case seenAud:
+		c.Audience, ok = d.audience()
+	case seenExp:
+		c.Expiry, ok = d.date()
+		// "exp":0 is left to the slow path, which tells it from an
+		// absent exp.
+		ok = ok && c.Expiry != 0
+	case seenNbf:
+		c.NotBefore, ok = d.date()
+	case seenIat:
+		c.IssuedAt, ok = d.date()
+	}
+	return ok
 }
 
 // claimBit returns the seen bit of the registered claim name, or 0.

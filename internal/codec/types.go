@@ -220,11 +220,7 @@ func handsOver(t reflect.Type, ifaces []reflect.Type) bool {
 // encoding/json stores in that field without an error. Otherwise it
 // writes nothing, and encoding/json is to decode the members.
 func setFields(dst any, info *Info, capture *Captured) bool {
-	type set struct {
-		field int // index in the struct
-		value string
-	}
-	var sets [maxFastMembers]set
+	var sets [maxFastMembers]fieldSet
 	n := 0
 	for i, name := range capture.otherNames[:capture.nOthers] {
 		if !known(name, info.names) {
@@ -239,71 +235,79 @@ func setFields(dst any, info *Info, capture *Captured) bool {
 		if field < 0 {
 			return false
 		}
-		sets[n] = set{field, capture.otherValues[i]}
+		sets[n] = fieldSet{field: field, lit: capture.otherValues[i]}
 		n++
 	}
 	v := reflect.ValueOf(dst).Elem()
 	// First every value is parsed, then written, so that nothing is
 	// written when one of them is left to encoding/json.
-	var parsed [maxFastMembers]struct {
-		i int64
-		u uint64
-		f float64
-	}
-	for k, st := range sets[:n] {
-		f, lit := v.Field(st.field), st.value
-		if lit == "null" {
-			continue // encoding/json leaves such a field as it is
-		}
-		var err error
-		switch scalarKind(f.Kind()) {
-		case stringKind:
-			if lit[0] != '"' {
-				return false
-			}
-		case boolKind:
-			if lit != "true" && lit != "false" {
-				return false
-			}
-		case intKind:
-			parsed[k].i, err = strconv.ParseInt(lit, 10, 64)
-			if err != nil || f.OverflowInt(parsed[k].i) {
-				return false
-			}
-		case uintKind:
-			parsed[k].u, err = strconv.ParseUint(lit, 10, 64)
-			if err != nil || f.OverflowUint(parsed[k].u) {
-				return false
-			}
-		case floatKind:
-			if lit[0] != '-' && (lit[0] < '0' || lit[0] > '9') {
-				return false
-			}
-			parsed[k].f, err = strconv.ParseFloat(lit, f.Type().Bits())
-			if err != nil || f.OverflowFloat(parsed[k].f) {
-				return false
-			}
+	for k := range sets[:n] {
+		if !sets[k].parse(v.Field(sets[k].field)) {
+			return false
 		}
 	}
-	for k, st := range sets[:n] {
-		f, lit := v.Field(st.field), st.value
-		if lit == "null" {
-			continue
-		}
-		switch scalarKind(f.Kind()) {
-		case stringKind:
-			f.SetString(lit[1 : len(lit)-1])
-		case boolKind:
-			f.SetBool(lit == "true")
-		case intKind:
-			f.SetInt(parsed[k].i)
-		case uintKind:
-			f.SetUint(parsed[k].u)
-		case floatKind:
-			f.SetFloat(parsed[k].f)
-		}
+	for k := range sets[:n] {
+		sets[k].write(v.Field(sets[k].field))
 	}
 	return true
+}
+
+// fieldSet is a field setFields sets: its index in the struct, the JSON
+// of its value, and that value parsed.
+type fieldSet struct {
+	field int
+	lit   string
+	i     int64
+	u     uint64
+	f     float64
+}
+
+// parse parses the value for the field f as encoding/json would, and
+// reports whether encoding/json would store it without an error.
+func (fs *fieldSet) parse(f reflect.Value) bool {
+	lit := fs.lit
+	if lit == "null" {
+		return true // encoding/json leaves such a field as it is
+	}
+	var err error
+	switch scalarKind(f.Kind()) {
+	case stringKind:
+		return lit[0] == '"'
+	case boolKind:
+		return lit == "true" || lit == "false"
+	case intKind:
+		fs.i, err = strconv.ParseInt(lit, 10, 64)
+		return err == nil && !f.OverflowInt(fs.i)
+	case uintKind:
+		fs.u, err = strconv.ParseUint(lit, 10, 64)
+		return err == nil && !f.OverflowUint(fs.u)
+	case floatKind:
+		if lit[0] != '-' && (lit[0] < '0' || lit[0] > '9') {
+			return false
+		}
+		fs.f, err = strconv.ParseFloat(lit, f.Type().Bits())
+		return err == nil && !f.OverflowFloat(fs.f)
+	}
+	return true
+}
+
+// write stores the parsed value in the field f.
+func (fs *fieldSet) write(f reflect.Value) {
+	if fs.lit == "null" {
+		return
+	}
+	switch scalarKind(f.Kind()) {
+	case stringKind:
+		f.SetString(fs.lit[1 : len(fs.lit)-1])
+	case boolKind:
+		f.SetBool(fs.lit == "true")
+	case intKind:
+		f.SetInt(fs.i)
+	case uintKind:
+		f.SetUint(fs.u)
+	case floatKind:
+		f.SetFloat(fs.f)
+	}
 }
 
 // SetRest decodes into dst, a pointer to a split type, the members of a
