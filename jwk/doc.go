@@ -39,7 +39,8 @@
 // constructors, [jwt.Signer], [jwt.Verifier], [jwt.Keys] and [jwt.KeySet],
 // and the jwt package's errors, which its own errors wrap. It checks JSON
 // with internal/strictjson, the strict checker the jwt package uses for
-// headers and payloads, and it needs net/http for the Handler and the
+// headers and payloads, and the alphabet of base64url members with
+// internal/base64url, and it needs net/http for the Handler and the
 // RemoteSet. The jwt package does not import jwk.
 //
 // [RFC 7517]: https://www.rfc-editor.org/rfc/rfc7517

@@ -557,93 +557,152 @@ func (k *Key) public() any {
 // private members, then x5c. An RSA key of more than two primes, an
 // invalid key or a Key of another type is refused with [jwt.ErrInvalidKey].
 func (k *Key) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 512)
-	b64 := base64.RawURLEncoding
-	member := func(name string, v []byte) {
-		b = append(b, `,"`...)
-		b = append(b, name...)
-		b = append(b, `":"`...)
-		b = b64.AppendEncode(b, v)
-		b = append(b, '"')
+	kty, members, err := k.keyMembers()
+	if err != nil {
+		return nil, err
 	}
-	var kty string
-	var keyMembers func()
-	switch key := k.Key.(type) {
-	case *rsa.PublicKey:
-		if err := checkRSAForJWK(key); err != nil {
-			return nil, err
-		}
-		kty = "RSA"
-		keyMembers = func() { rsaMembers(member, key) }
-	case *rsa.PrivateKey:
-		if key == nil || checkRSAForJWK(&key.PublicKey) != nil || key.D == nil || len(key.Primes) != 2 {
-			return nil, fmt.Errorf("%w: RSA private key of other than two primes", jwt.ErrInvalidKey)
-		}
-		kty = "RSA"
-		keyMembers = func() {
-			rsaMembers(member, &key.PublicKey)
-			p, q := key.Primes[0], key.Primes[1]
-			one := big.NewInt(1)
-			member("d", key.D.Bytes())
-			member("p", p.Bytes())
-			member("q", q.Bytes())
-			member("dp", new(big.Int).Mod(key.D, new(big.Int).Sub(p, one)).Bytes())
-			member("dq", new(big.Int).Mod(key.D, new(big.Int).Sub(q, one)).Bytes())
-			member("qi", new(big.Int).ModInverse(q, p).Bytes())
-		}
-	case *ecdsa.PublicKey, *ecdsa.PrivateKey:
-		pub, ok := k.public().(*ecdsa.PublicKey)
-		if !ok || pub == nil || pub.Curve == nil {
-			return nil, fmt.Errorf("%w: empty EC key", jwt.ErrInvalidKey)
-		}
-		crv := curveName(pub.Curve)
-		point, err := pub.Bytes()
-		if crv == "" || err != nil {
-			return nil, fmt.Errorf("%w: EC key not on P-256, P-384 or P-521", jwt.ErrInvalidKey)
-		}
-		var d []byte
-		if priv, ok := key.(*ecdsa.PrivateKey); ok {
-			if d, err = priv.Bytes(); err != nil {
-				return nil, fmt.Errorf("%w: invalid EC private key", jwt.ErrInvalidKey)
-			}
-		}
-		kty = "EC"
-		keyMembers = func() {
-			b = append(b, `,"crv":"`...)
-			b = append(b, crv...)
-			b = append(b, '"')
-			size := (len(point) - 1) / 2
-			member("x", point[1:1+size])
-			member("y", point[1+size:])
-			if d != nil {
-				member("d", d)
-			}
-		}
-	case ed25519.PublicKey, ed25519.PrivateKey:
-		pub, ok := k.public().(ed25519.PublicKey)
-		if !ok || len(pub) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("%w: Ed25519 key of the wrong size", jwt.ErrInvalidKey)
-		}
-		kty = "OKP"
-		keyMembers = func() {
-			b = append(b, `,"crv":"Ed25519"`...)
-			member("x", pub)
-			if priv, ok := key.(ed25519.PrivateKey); ok {
-				member("d", priv.Seed())
-			}
-		}
-	case []byte:
-		if len(key) == 0 {
-			return nil, fmt.Errorf("%w: empty oct key", jwt.ErrInvalidKey)
-		}
-		kty = "oct"
-		keyMembers = func() { member("k", key) }
-	default:
-		return nil, fmt.Errorf("%w: JWK of a %T", jwt.ErrInvalidKey, k.Key)
-	}
+	b := make([]byte, 0, 128+len(members))
 	b = append(b, `{"kty":"`...)
 	b = append(b, kty...)
 	b = append(b, '"')
+	b = k.appendMetadata(b)
+	b = append(b, members...)
+	b = appendCertificates(b, k.Certificates)
+	return append(b, '}'), nil
+}
+
+// keyMembers checks k's key and encodes the members that hold it, each
+// preceded by a comma: its public members in the order of RFC 7518, then
+// its private members. It returns them with the kty that names them. The
+// key is checked before anything is written, so that MarshalJSON never
+// returns half a JWK.
+func (k *Key) keyMembers() (kty string, members []byte, err error) {
+	b := make([]byte, 0, 512)
+	switch key := k.Key.(type) {
+	case *rsa.PublicKey:
+		b, err = appendRSAPublicKey(b, key)
+		return "RSA", b, err
+	case *rsa.PrivateKey:
+		b, err = appendRSAPrivateKey(b, key)
+		return "RSA", b, err
+	case *ecdsa.PublicKey, *ecdsa.PrivateKey:
+		pub, _ := k.public().(*ecdsa.PublicKey)
+		priv, _ := key.(*ecdsa.PrivateKey)
+		b, err = appendECKey(b, pub, priv)
+		return "EC", b, err
+	case ed25519.PublicKey, ed25519.PrivateKey:
+		pub, _ := k.public().(ed25519.PublicKey)
+		priv, _ := key.(ed25519.PrivateKey)
+		b, err = appendEd25519Key(b, pub, priv)
+		return "OKP", b, err
+	case []byte:
+		b, err = appendOctKey(b, key)
+		return "oct", b, err
+	}
+	return "", nil, fmt.Errorf("%w: JWK of a %T", jwt.ErrInvalidKey, k.Key)
+}
+
+// appendRSAPublicKey appends n and e of key (RFC 7518 §6.3.1), refusing an
+// empty key.
+func appendRSAPublicKey(b []byte, key *rsa.PublicKey) ([]byte, error) {
+	if err := checkRSAForJWK(key); err != nil {
+		return nil, err
+	}
+	return appendRSAPublicMembers(b, key), nil
+}
+
+// appendRSAPrivateKey appends n and e of key, then d, p, q, dp, dq and qi
+// (RFC 7518 §6.3.2), computing the last three from d and the primes. It
+// refuses an empty key and a key of other than two primes, which a JWK
+// could hold only in oth, a member this package does not support.
+func appendRSAPrivateKey(b []byte, key *rsa.PrivateKey) ([]byte, error) {
+	if key == nil || checkRSAForJWK(&key.PublicKey) != nil || key.D == nil || len(key.Primes) != 2 {
+		return nil, fmt.Errorf("%w: RSA private key of other than two primes", jwt.ErrInvalidKey)
+	}
+	b = appendRSAPublicMembers(b, &key.PublicKey)
+	p, q := key.Primes[0], key.Primes[1]
+	one := big.NewInt(1)
+	b = appendBase64URL(b, "d", key.D.Bytes())
+	b = appendBase64URL(b, "p", p.Bytes())
+	b = appendBase64URL(b, "q", q.Bytes())
+	b = appendBase64URL(b, "dp", new(big.Int).Mod(key.D, new(big.Int).Sub(p, one)).Bytes())
+	b = appendBase64URL(b, "dq", new(big.Int).Mod(key.D, new(big.Int).Sub(q, one)).Bytes())
+	return appendBase64URL(b, "qi", new(big.Int).ModInverse(q, p).Bytes()), nil
+}
+
+// checkRSAForJWK refuses an RSA public key with no modulus or exponent to
+// write.
+func checkRSAForJWK(key *rsa.PublicKey) error {
+	if key == nil || key.N == nil || key.N.Sign() <= 0 || key.E <= 0 {
+		return fmt.Errorf("%w: empty RSA key", jwt.ErrInvalidKey)
+	}
+	return nil
+}
+
+// appendRSAPublicMembers appends n and e of key, which checkRSAForJWK has
+// accepted.
+func appendRSAPublicMembers(b []byte, key *rsa.PublicKey) []byte {
+	b = appendBase64URL(b, "n", key.N.Bytes())
+	return appendBase64URL(b, "e", big.NewInt(int64(key.E)).Bytes())
+}
+
+// appendECKey appends crv, x and y of pub and, when priv is not nil, d of
+// priv, the private key of pub (RFC 7518 §6.2). x, y and d have the fixed
+// size of the curve. It refuses a nil key and a curve other than P-256,
+// P-384 and P-521.
+func appendECKey(b []byte, pub *ecdsa.PublicKey, priv *ecdsa.PrivateKey) ([]byte, error) {
+	if pub == nil || pub.Curve == nil {
+		return nil, fmt.Errorf("%w: empty EC key", jwt.ErrInvalidKey)
+	}
+	crv := curveName(pub.Curve)
+	point, err := pub.Bytes() // uncompressed: 4, then x and y
+	if crv == "" || err != nil {
+		return nil, fmt.Errorf("%w: EC key not on P-256, P-384 or P-521", jwt.ErrInvalidKey)
+	}
+	var d []byte
+	if priv != nil {
+		if d, err = priv.Bytes(); err != nil {
+			return nil, fmt.Errorf("%w: invalid EC private key", jwt.ErrInvalidKey)
+		}
+	}
+	b = append(b, `,"crv":"`...)
+	b = append(b, crv...) // a fixed name: nothing to escape
+	b = append(b, '"')
+	size := (len(point) - 1) / 2
+	b = appendBase64URL(b, "x", point[1:1+size])
+	b = appendBase64URL(b, "y", point[1+size:])
+	if d != nil {
+		b = appendBase64URL(b, "d", d)
+	}
+	return b, nil
+}
+
+// appendEd25519Key appends crv Ed25519 and x of pub and, when priv is not
+// nil, the seed of priv, the private key of pub, as d (RFC 8037 §2). It
+// refuses a public key of the wrong size.
+func appendEd25519Key(b []byte, pub ed25519.PublicKey, priv ed25519.PrivateKey) ([]byte, error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("%w: Ed25519 key of the wrong size", jwt.ErrInvalidKey)
+	}
+	b = append(b, `,"crv":"Ed25519"`...)
+	b = appendBase64URL(b, "x", pub)
+	if priv != nil {
+		b = appendBase64URL(b, "d", priv.Seed())
+	}
+	return b, nil
+}
+
+// appendOctKey appends secret as k (RFC 7518 §6.4), refusing an empty one.
+func appendOctKey(b, secret []byte) ([]byte, error) {
+	if len(secret) == 0 {
+		return nil, fmt.Errorf("%w: empty oct key", jwt.ErrInvalidKey)
+	}
+	return appendBase64URL(b, "k", secret), nil
+}
+
+// appendMetadata appends what k's owner says about the key, each member
+// only when it is set: kid, use, key_ops and alg.
+func (k *Key) appendMetadata(b []byte) []byte {
 	if k.KeyID != "" {
 		b = append(b, `,"kid":`...)
 		b = appendString(b, k.KeyID)
@@ -666,20 +725,36 @@ func (k *Key) MarshalJSON() ([]byte, error) {
 		b = append(b, `,"alg":`...)
 		b = appendString(b, string(k.Algorithm))
 	}
-	keyMembers()
-	if len(k.Certificates) > 0 {
-		b = append(b, `,"x5c":[`...)
-		for i, c := range k.Certificates {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '"')
-			b = base64.StdEncoding.AppendEncode(b, c.Raw)
-			b = append(b, '"')
-		}
-		b = append(b, ']')
+	return b
+}
+
+// appendCertificates appends certs as x5c, each in standard base64 with
+// padding as RFC 7517 §4.7 asks, not base64url. It appends nothing when
+// there are no certificates.
+func appendCertificates(b []byte, certs []*x509.Certificate) []byte {
+	if len(certs) == 0 {
+		return b
 	}
-	return append(b, '}'), nil
+	b = append(b, `,"x5c":[`...)
+	for i, c := range certs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, c.Raw)
+		b = append(b, '"')
+	}
+	return append(b, ']')
+}
+
+// appendBase64URL appends a comma and the member name, which needs no
+// escaping, with v in base64url without padding as its value.
+func appendBase64URL(b []byte, name string, v []byte) []byte {
+	b = append(b, `,"`...)
+	b = append(b, name...)
+	b = append(b, `":"`...)
+	b = base64.RawURLEncoding.AppendEncode(b, v)
+	return append(b, '"')
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json
@@ -687,18 +762,6 @@ func (k *Key) MarshalJSON() ([]byte, error) {
 func appendString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s) // a string always marshals
 	return append(b, q...)
-}
-
-func checkRSAForJWK(key *rsa.PublicKey) error {
-	if key == nil || key.N == nil || key.N.Sign() <= 0 || key.E <= 0 {
-		return fmt.Errorf("%w: empty RSA key", jwt.ErrInvalidKey)
-	}
-	return nil
-}
-
-func rsaMembers(member func(string, []byte), key *rsa.PublicKey) {
-	member("n", key.N.Bytes())
-	member("e", big.NewInt(int64(key.E)).Bytes())
 }
 
 // Public returns the public part of k: the same JWK with the public key

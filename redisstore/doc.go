@@ -18,7 +18,7 @@
 //	pairs, err := jwt.NewPairs(jwt.PairConfig{
 //		Signer: key,
 //		Rotate: true,
-//		Store:  redisstore.New(client, redisstore.Options{Prefix: "myapp:jwt:"}),
+//		Store:  redisstore.New(client, redisstore.Config{Prefix: "myapp:jwt:"}),
 //	})
 //
 // Every instance makes its own client and Store with the same Redis and
@@ -35,7 +35,7 @@
 // store of live tokens); a revoked token or session holds the empty string.
 //
 // Each key's TTL is the time left until the entry's end, in milliseconds
-// rounded up, worked out from [Options].Now, so Redis drops entries by
+// rounded up, worked out from [Config].Now, so Redis drops entries by
 // itself and nothing needs sweeping. The pair manager keeps a token's entry
 // until the token expires (its exp plus PairConfig.Expect.Leeway), and a revoked
 // session until the last refresh token of the session can have expired
@@ -67,6 +67,14 @@
 // The context given to each method is passed to every Redis command, so its
 // deadline bounds the wait; set the client's own timeouts too, so that a
 // server that hangs cannot hold requests for long.
+//
+// # Dependencies
+//
+// Package redisstore uses the jwt package's exported API only: it
+// implements [jwt.Store] and returns its errors. It talks to Redis through
+// the go-redis client, github.com/redis/go-redis/v9, and is a module of its
+// own so that the jwt module keeps no dependency outside the standard
+// library.
 //
 // # Tests
 //

@@ -29,7 +29,7 @@ func Example() {
 	pairs, err := jwt.NewPairs(jwt.PairConfig{
 		Signer: key,
 		Rotate: true,
-		Store:  redisstore.New(client, redisstore.Options{Prefix: "myapp:jwt:"}),
+		Store:  redisstore.New(client, redisstore.Config{Prefix: "myapp:jwt:"}),
 	})
 	if err != nil {
 		panic(err)

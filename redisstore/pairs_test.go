@@ -37,7 +37,7 @@ func newInstance(tb testing.TB, client redis.UniversalClient, prefix string) *jw
 		Signer: key,
 		Expect: jwt.Expect{Now: pairsNow},
 		Rotate: true,
-		Store:  redisstore.New(client, redisstore.Options{Prefix: prefix, Now: pairsNow}),
+		Store:  redisstore.New(client, redisstore.Config{Prefix: prefix, Now: pairsNow}),
 	})
 	require.NoError(tb, err)
 	return p

@@ -9,11 +9,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// DefaultPrefix is the key prefix used when [Options].Prefix is empty.
+// DefaultPrefix is the key prefix used when [Config].Prefix is empty.
 const DefaultPrefix = "jwt:"
 
-// Options configures a [Store]. The zero value is ready to use.
-type Options struct {
+// Config configures a [Store]. The zero value is ready to use.
+type Config struct {
 	// Prefix starts every key the store reads or writes, so that several
 	// applications can share one Redis. The zero value means DefaultPrefix.
 	Prefix string
@@ -38,11 +38,11 @@ type Store struct {
 
 var _ jwt.Store = (*Store)(nil)
 
-// New returns a Store that keeps its entries in client, configured by opts.
-// client must not be nil. New copies opts, so later changes to it have no
+// New returns a Store that keeps its entries in client, configured by cfg.
+// client must not be nil. New copies cfg, so later changes to it have no
 // effect. The Store does not close client.
-func New(client redis.UniversalClient, opts Options) *Store {
-	s := &Store{client: client, prefix: opts.Prefix, now: opts.Now}
+func New(client redis.UniversalClient, cfg Config) *Store {
+	s := &Store{client: client, prefix: cfg.Prefix, now: cfg.Now}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}

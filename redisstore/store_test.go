@@ -65,13 +65,13 @@ func TestStore(t *testing.T) {
 	client := newClient(t)
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		prefix := testPrefix(t, client)
-		return storetest.Harness{Store: redisstore.New(client, redisstore.Options{Prefix: prefix})}
+		return storetest.Harness{Store: redisstore.New(client, redisstore.Config{Prefix: prefix})}
 	})
 }
 
 func TestStoreDefaultPrefix(t *testing.T) {
 	client := newClient(t)
-	s := redisstore.New(client, redisstore.Options{})
+	s := redisstore.New(client, redisstore.Config{})
 	id := "jwtpair-test-" + rand.Text()
 	t.Cleanup(func() {
 		client.Del(context.Background(), "jwt:t:"+id, "jwt:s:"+id)
@@ -88,12 +88,12 @@ func TestStoreDefaultPrefix(t *testing.T) {
 }
 
 // TestStoreTTL pins that a key's TTL is the time left until its end, worked
-// out from Options.Now, and that Revoke only lengthens it.
+// out from Config.Now, and that Revoke only lengthens it.
 func TestStoreTTL(t *testing.T) {
 	client := newClient(t)
 	prefix := testPrefix(t, client)
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
-	s := redisstore.New(client, redisstore.Options{Prefix: prefix, Now: func() time.Time { return now }})
+	s := redisstore.New(client, redisstore.Config{Prefix: prefix, Now: func() time.Time { return now }})
 	ctx := t.Context()
 	pttl := func(key string) time.Duration {
 		d, err := client.PTTL(ctx, prefix+key).Result()
@@ -116,7 +116,7 @@ func TestTTL(t *testing.T) {
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	client := redis.NewClient(&redis.Options{}) // never dialled
 	t.Cleanup(func() { client.Close() })
-	s := redisstore.New(client, redisstore.Options{Now: func() time.Time { return now }})
+	s := redisstore.New(client, redisstore.Config{Now: func() time.Time { return now }})
 	tests := []struct {
 		name  string
 		until time.Time
@@ -146,7 +146,7 @@ func TestStoreUnreachable(t *testing.T) {
 		MaxRetries:    -1,
 	})
 	t.Cleanup(func() { client.Close() })
-	s := redisstore.New(client, redisstore.Options{})
+	s := redisstore.New(client, redisstore.Config{})
 	ctx := t.Context()
 	until := time.Now().Add(time.Hour)
 
@@ -175,14 +175,14 @@ func TestStoreSharded(t *testing.T) {
 	direct := newClient(t)
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		prefix := testPrefix(t, direct)
-		return storetest.Harness{Store: redisstore.New(ring, redisstore.Options{Prefix: prefix})}
+		return storetest.Harness{Store: redisstore.New(ring, redisstore.Config{Prefix: prefix})}
 	})
 }
 
 func BenchmarkStore(b *testing.B) {
 	client := newClient(b)
 	prefix := testPrefix(b, client)
-	s := redisstore.New(client, redisstore.Options{Prefix: prefix})
+	s := redisstore.New(client, redisstore.Config{Prefix: prefix})
 	ctx := b.Context()
 	value := []byte("refresh-token-jti-of-the-successor")
 

@@ -25,6 +25,9 @@
 // millisecond. Every token and session id the suite writes starts with a
 // random prefix, so that runs can share one server; the harness is
 // responsible for removing what the suite wrote.
+//
+// Package storetest uses the jwt package's exported API only, [jwt.Store]
+// and its errors, and otherwise the standard library, testing included.
 package storetest
 
 import (
@@ -32,6 +35,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -74,17 +79,34 @@ const (
 	poll = 5 * time.Millisecond
 )
 
-// The concurrent Consume check races many callers on one id, and a few
-// callers on each of many ids. A Consume that is not atomic gives two
-// callers a first use only when both look the id up before either records
-// it, so each id is one more chance to catch it.
+// The concurrent Consume check races many callers on one id, and a stream
+// of calls on many ids. A Consume that is not atomic gives two callers a
+// first use only when one looks the id up after another has looked it up
+// and before that one records it. In a store that keeps its entries in
+// memory under a sync.Mutex, that gap can be as short as letting the lock
+// go and taking it straight back, and Go's mutex lets the goroutine that
+// unlocked take it back ahead of those waiting, until one of them has
+// waited over a millisecond; from then on it hands the lock to its waiters
+// in turn. A burst of calls on such a store is over within a millisecond.
+// So the stream runs for a set time: long enough for the scheduler to
+// preempt callers that hold the lock, and for the lock's waiters to be
+// handed it in turn. A store that waits on a network does fewer calls in
+// that time, and needs fewer: its gap is a whole round trip.
 const (
 	// oneIDCallers is how many callers race on the one id.
 	oneIDCallers = 100
-	// raceIDs is how many ids are raced one after another, and
-	// raceCallers how many callers race on each.
-	raceIDs     = 300
+	// raceWorkers goroutines make the stream of calls, raceCallers calls
+	// on each id in turn, for raceTime and at least raceMinIDs ids. So
+	// that a fast store does not fill memory, the stream stops after
+	// raceMaxIDs ids.
+	raceWorkers = 64
 	raceCallers = 8
+	raceTime    = 150 * time.Millisecond
+	raceMinIDs  = 100
+	raceMaxIDs  = 1 << 17
+	// raceChunk is how many ids the check keeps the outcomes of together,
+	// to check them once all their calls have returned and then drop them.
+	raceChunk = 256
 	// maxReported is how many failed ids the check describes before it
 	// only counts them.
 	maxReported = 3
@@ -564,9 +586,25 @@ func testExtendNeverShorten(t *testing.T, s *suite) {
 }
 
 func testConcurrentConsume(t *testing.T, s *suite) {
-	t.Run("OneID", func(t *testing.T) { raceConsume(t, s, 1, oneIDCallers) })
-	t.Run("ManyIDs", func(t *testing.T) { raceConsume(t, s, raceIDs, raceCallers) })
+	t.Run("OneID", func(t *testing.T) { raceConsume(t, s, oneIDRace) })
+	t.Run("ManyIDs", func(t *testing.T) { raceConsume(t, s, manyIDsRace) })
 }
+
+// raceConfig is the shape of a race of Consume calls: workers goroutines
+// make callers calls on each id in turn, until at least minIDs ids have
+// been raced and d has passed, or maxIDs ids have been raced.
+type raceConfig struct {
+	workers, callers int
+	minIDs, maxIDs   int
+	d                time.Duration
+}
+
+var (
+	// oneIDRace makes all its calls at once, on one id.
+	oneIDRace = raceConfig{workers: oneIDCallers, callers: oneIDCallers, minIDs: 1, maxIDs: 1}
+	// manyIDsRace is the stream of calls on many ids.
+	manyIDsRace = raceConfig{workers: raceWorkers, callers: raceCallers, minIDs: raceMinIDs, maxIDs: raceMaxIDs, d: raceTime}
+)
 
 // reporter is the part of *testing.T that raceConsume uses. The package's
 // own tests pass one that records what is reported, to see the check fail
@@ -578,68 +616,195 @@ type reporter interface {
 
 // consumeCall is the outcome of one call in a race to consume an id.
 type consumeCall struct {
-	value, prior string
-	first        bool
-	err          error
+	made  bool // false if the race ended before the call was made
+	first bool
+	prior []byte
+	err   error
 }
 
-// raceConsume checks that Consume is atomic: for each of ids fresh ids in
-// turn, it starts callers goroutines that wait on one channel, closes the
-// channel so that their calls overlap, and reports the id unless exactly
-// one call saw the first use and every other call got that call's value as
-// prior.
-func raceConsume(t reporter, s *suite, ids, callers int) {
-	ctx := t.Context()
-	until := s.now().Add(long)
-	failed := 0
-	for range ids {
-		id := s.id("race")
-		calls := make([]consumeCall, callers)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range calls {
-			wg.Go(func() {
-				value := fmt.Sprintf("v%d", i)
-				<-start
-				prior, first, err := s.Store.Consume(ctx, id, []byte(value), until)
-				calls[i] = consumeCall{value: value, prior: string(prior), first: first, err: err}
-			})
-		}
-		close(start)
-		wg.Wait()
-		if problem := singleUse(calls); problem != "" {
-			failed++
-			if failed <= maxReported {
-				t.Errorf("%d concurrent Consume calls with id %q: %s", callers, id, problem)
-			}
+// idChunk holds up to raceChunk ids in a row and the outcomes of their
+// calls.
+type idChunk struct {
+	ids   []string
+	calls []consumeCall // the calls on ids[i] are calls[i*callers:][:callers]
+	made  atomic.Int64  // how many of calls have been made
+}
+
+// race is the state of one raceConsume.
+type race struct {
+	raceConfig
+	s      *suite
+	ctx    context.Context
+	until  time.Time
+	stem   string   // the ids are stem followed by their number
+	values [][]byte // the value of each call on an id, by its place
+	chunks []atomic.Pointer[idChunk]
+	next   atomic.Int64 // the next call; call n is on id n/callers
+	began  time.Time
+	over   atomic.Bool
+
+	mu      sync.Mutex
+	ids     int      // ids checked
+	failed  int      // ids that broke single use
+	reports []string // descriptions of the first maxReported failures
+}
+
+// raceConsume checks that Consume is atomic. Its goroutines start at once,
+// and each takes the next call in turn and makes it, until the race ends;
+// so the calls on one id are made side by side, by different goroutines.
+// The value of a call is "v" followed by its place among the calls on its
+// id. raceConsume reports each id unless exactly one of its calls saw the
+// first use and every other got that call's value as prior. It reports
+// from the calling goroutine only.
+func raceConsume(t reporter, s *suite, cfg raceConfig) {
+	r := &race{
+		raceConfig: cfg,
+		s:          s,
+		ctx:        t.Context(),
+		until:      s.now().Add(long),
+		stem:       s.id("race") + ".",
+		chunks:     make([]atomic.Pointer[idChunk], (cfg.maxIDs+raceChunk-1)/raceChunk),
+	}
+	for i := range cfg.callers {
+		r.values = append(r.values, []byte(fmt.Sprintf("v%d", i)))
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range cfg.workers {
+		wg.Go(func() {
+			<-start
+			r.work()
+		})
+	}
+	r.began = time.Now()
+	close(start)
+	wg.Wait()
+	for k := range r.chunks {
+		if ch := r.chunks[k].Load(); ch != nil {
+			r.check(ch)
 		}
 	}
-	if failed > maxReported {
-		t.Errorf("in all, %d of %d ids raced by %d callers each broke single use", failed, ids, callers)
+	for _, report := range r.reports {
+		t.Errorf("%s", report)
+	}
+	if r.failed > maxReported {
+		t.Errorf("in all, %d of %d ids raced by up to %d calls each broke single use", r.failed, r.ids, cfg.callers)
 	}
 }
 
-// singleUse returns what is wrong with the calls that raced on one id, or
-// "" if exactly one saw the first use and every other got its value.
-func singleUse(calls []consumeCall) string {
+// work makes the next call of the race until the race is over. A chunk
+// is checked, and dropped, by the goroutine that makes its last call.
+func (r *race) work() {
+	for {
+		n := int(r.next.Add(1) - 1)
+		i, place := n/r.callers, n%r.callers
+		if i >= r.maxIDs || r.over.Load() {
+			return
+		}
+		if place == 0 && i >= r.minIDs && time.Since(r.began) >= r.d {
+			r.over.Store(true)
+			return
+		}
+		k := i / raceChunk
+		ch := r.chunk(k)
+		at := i % raceChunk
+		prior, first, err := r.s.Store.Consume(r.ctx, ch.ids[at], r.values[place], r.until)
+		ch.calls[at*r.callers+place] = consumeCall{made: true, first: first, prior: prior, err: err}
+		if ch.made.Add(1) == int64(len(ch.calls)) {
+			r.check(ch)
+			r.chunks[k].Store(nil)
+		}
+	}
+}
+
+// chunk returns chunk k, making it if no goroutine has yet.
+func (r *race) chunk(k int) *idChunk {
+	if ch := r.chunks[k].Load(); ch != nil {
+		return ch
+	}
+	from := k * raceChunk
+	ch := &idChunk{ids: make([]string, min(raceChunk, r.maxIDs-from))}
+	ch.calls = make([]consumeCall, len(ch.ids)*r.callers)
+	for i := range ch.ids {
+		ch.ids[i] = r.stem + strconv.Itoa(from+i)
+	}
+	if r.chunks[k].CompareAndSwap(nil, ch) {
+		return ch
+	}
+	return r.chunks[k].Load()
+}
+
+// check checks the ids of ch on which calls were made.
+func (r *race) check(ch *idChunk) {
+	ids := 0
+	var failures []string
+	for i, id := range ch.ids {
+		calls := ch.calls[i*r.callers:][:r.callers]
+		made, problem := r.singleUse(calls)
+		if made == 0 {
+			continue
+		}
+		ids++
+		if problem != "" {
+			failures = append(failures, fmt.Sprintf("%d Consume calls racing on id %q: %s", made, id, problem))
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ids += ids
+	r.failed += len(failures)
+	r.reports = append(r.reports, failures[:min(len(failures), maxReported-len(r.reports))]...)
+}
+
+// singleUse returns how many of the calls on one id were made, and what is
+// wrong with them, or "" if exactly one saw the first use and every other
+// got its value as prior.
+func (r *race) singleUse(calls []consumeCall) (made int, problem string) {
 	var firsts []string
-	for _, c := range calls {
+	for place, c := range calls {
+		if !c.made {
+			continue
+		}
+		made++
 		if c.err != nil {
-			return fmt.Sprintf("the call with value %q returned error %v, want none", c.value, c.err)
+			return made, fmt.Sprintf("the call with value %q returned error %v, want none", r.values[place], c.err)
 		}
 		if c.first {
-			firsts = append(firsts, c.value)
+			firsts = append(firsts, string(r.values[place]))
 		}
+	}
+	if made == 0 {
+		return 0, ""
 	}
 	if len(firsts) != 1 {
-		return fmt.Sprintf("%d calls saw a first use (values %q), want exactly 1", len(firsts), firsts)
+		return made, fmt.Sprintf("%d saw a first use, want exactly 1: %s", len(firsts), r.outcomes(calls))
 	}
 	for _, c := range calls {
-		if !c.first && c.prior != firsts[0] {
-			return fmt.Sprintf("the call with value %q got prior %q, want %q, the value of the first use", c.value, c.prior, firsts[0])
+		if c.made && !c.first && string(c.prior) != firsts[0] {
+			return made, fmt.Sprintf("a call got a prior other than %q, the value of the first use: %s", firsts[0], r.outcomes(calls))
 		}
 	}
-	return ""
+	return made, ""
+}
+
+// outcomes describes the calls on one id: the value of each and what it
+// got.
+func (r *race) outcomes(calls []consumeCall) string {
+	var b strings.Builder
+	for place, c := range calls {
+		if !c.made {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		if c.first {
+			fmt.Fprintf(&b, "%s first", r.values[place])
+		} else {
+			fmt.Fprintf(&b, "%s prior %q", r.values[place], c.prior)
+		}
+	}
+	return b.String()
 }
 
 func testDoneContext(t *testing.T, s *suite) {

@@ -11,6 +11,10 @@
 // Exit status: 0 on success, 1 when a token or key is rejected or the
 // command cannot do what it was asked (the reason is one line on standard
 // error), 2 when the command line is wrong. Run "jwt help" for more.
+//
+// It is built on the exported API of the jwt package and of package jwk,
+// which writes the JWK files of keygen, and reads key files with
+// internal/keyfile; everything else is the standard library.
 package main
 
 import (

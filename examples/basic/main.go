@@ -1,5 +1,6 @@
 // Command basic is the smallest complete use of the package: make a key,
-// sign a token, verify it and print its claims.
+// sign a token, verify it and print its claims. It uses the jwt package's
+// exported API and the standard library only.
 package main
 
 import (

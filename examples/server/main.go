@@ -7,6 +7,12 @@
 //
 // serves on 127.0.0.1:8000 with HS256 and a fresh random key. The demo
 // account is admin / admin@123. See README.md for the flags.
+//
+// It is built on the exported API of the jwt, jwk and simplejwt packages,
+// reads its key file with internal/keyfile and its flags, with fallbacks
+// to environment variables, with internal/envflag. Everything else is the
+// standard library, including log/slog for the log and crypto/pbkdf2 for
+// the demo account's password hash.
 package main
 
 import (

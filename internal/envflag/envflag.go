@@ -1,7 +1,8 @@
 // Package envflag lets the flags of a flag.FlagSet fall back to environment
 // variables, for programs that are configured either way, such as a server
 // run from a container. A flag given on the command line wins over its
-// variable, and the variable wins over the flag's default.
+// variable, and the variable wins over the flag's default. It depends on
+// the standard library only: flag, and os for the environment.
 package envflag
 
 import (

@@ -8,6 +8,10 @@
 // key's public half, or an HMAC secret. The algorithm comes from the caller
 // or, when the caller gives none, from the alg member of a JWK; never from a
 // token.
+//
+// It makes keys through the exported API of the jwt package (its PEM
+// parsers and key constructors) and of package jwk (ParseKey, then the
+// Key's Signer or Verifier), and otherwise uses the standard library only.
 package keyfile
 
 import (
