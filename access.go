@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jwtpair/jwt/internal/codec"
@@ -36,12 +37,13 @@ type AccessConfig struct {
 	// keys, as an OpenID provider may; then consider Expect.Type "at+jwt"
 	// (RFC 9068).
 	AllowMissingTokenType bool
-	// Store, when set, is asked whether the token's session has been
-	// revoked, so that a logout everywhere or a detected refresh token
-	// reuse also stops the access tokens of the session at once rather
-	// than when they expire. A token without a session id is then
-	// refused, since it could never be revoked. Nil means no lookup: an
-	// access token is valid until it expires, as in SimpleJWT.
+	// Store, when set, is the Store of the issuer's pair manager, asked
+	// whether the token's session is live, so that a logout, a revocation
+	// or a detected refresh token reuse also stops the access tokens of
+	// the session at once rather than when they expire. A token without a
+	// session id is then refused, since it could never be revoked. Nil
+	// means no lookup: an access token is valid until it expires, as in
+	// SimpleJWT.
 	Store Store
 	// SessionClaim names the claim that holds the session id, read when
 	// Store is set. Empty means "sid".
@@ -123,16 +125,19 @@ func (a *AccessTokens) verify(ctx context.Context, token string, dst any) error 
 	return sessionLive(ctx, a.store, sid)
 }
 
-// sessionLive asks store whether the session sid was revoked.
+// sessionLive asks store whether the session sid is live: held and not
+// ended.
 func sessionLive(ctx context.Context, store Store, sid string) error {
 	if sid == "" {
 		return fmt.Errorf("%w: no session id", ErrMissingID)
 	}
-	revoked, err := store.Revoked(ctx, "", sid)
-	if err != nil {
+	s, err := store.Session(ctx, sid)
+	switch {
+	case errors.Is(err, ErrNoSession):
+		return ErrRevoked
+	case err != nil:
 		return err
-	}
-	if revoked {
+	case s.Ended:
 		return ErrRevoked
 	}
 	return nil

@@ -170,15 +170,21 @@ var (
 	ErrAuthorizationHeader = errors.New("jwt: malformed authorization header")
 )
 
-// Errors of a [Store] called with arguments it cannot keep: programmer
-// errors, never a property of a token. MemoryStore and the stores in other
-// modules of this project return them wrapped; test for them with
-// [errors.Is].
+// Errors of a [Store]. MemoryStore and the stores in other modules of this
+// project return them wrapped; test for them with [errors.Is].
 var (
-	// ErrStoreEmptyID is returned by a Store given an empty token id to
-	// Consume or Revoke, or an empty session id to RevokeSession.
-	ErrStoreEmptyID = errors.New("jwt: store: empty id")
+	// ErrNoSession is returned by a Store that does not hold the session
+	// asked for: never created, expired, or lost. The pair manager refuses
+	// the tokens of such a session with ErrRevoked.
+	ErrNoSession = errors.New("jwt: store: no such session")
 
-	// ErrStoreEmptyValue is returned by Store.Consume given an empty value.
-	ErrStoreEmptyValue = errors.New("jwt: store: empty value")
+	// ErrStoreExists is returned by Store.Create for a session id the
+	// store already holds: a programmer error, since session ids are 128
+	// random bits.
+	ErrStoreExists = errors.New("jwt: store: session exists")
+
+	// ErrStoreEmptyID is returned by a Store given an empty session id,
+	// token id, nonce or subject where one is required: a programmer
+	// error, never a property of a token.
+	ErrStoreEmptyID = errors.New("jwt: store: empty id")
 )

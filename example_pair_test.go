@@ -55,7 +55,9 @@ func ExamplePairs_Refresh() {
 	if err != nil {
 		panic(err)
 	}
-	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, Rotate: true, Expect: jwt.Expect{Now: exampleClock}})
+	now := exampleClock()
+	clock := func() time.Time { return now }
+	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, Rotate: true, Expect: jwt.Expect{Now: clock}})
 	if err != nil {
 		panic(err)
 	}
@@ -68,6 +70,14 @@ func ExamplePairs_Refresh() {
 	next, err := pairs.Refresh(ctx, login.Refresh)
 	fmt.Println("first refresh succeeded:", err == nil, "new refresh token:", next.Refresh != "")
 
+	// A second tab, or a retry, within the grace: the same new refresh
+	// token.
+	now = now.Add(time.Second)
+	again, err := pairs.Refresh(ctx, login.Refresh)
+	fmt.Println("retry within the grace:", err == nil, "same refresh token:", again.Refresh == next.Refresh)
+
+	// Past the grace, the replaced token is taken for stolen.
+	now = now.Add(jwt.DefaultReuseGrace)
 	_, err = pairs.Refresh(ctx, login.Refresh)
 	fmt.Println("replay refused as reuse:", errors.Is(err, jwt.ErrReused))
 
@@ -75,6 +85,7 @@ func ExamplePairs_Refresh() {
 	fmt.Println("session revoked:", errors.Is(err, jwt.ErrRevoked))
 	// Output:
 	// first refresh succeeded: true new refresh token: true
+	// retry within the grace: true same refresh token: true
 	// replay refused as reuse: true
 	// session revoked: true
 }

@@ -16,41 +16,40 @@ func ExampleMemoryStore() {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	store := &jwt.MemoryStore{Now: func() time.Time { return now }}
 	ctx := context.Background()
-	until := now.Add(time.Hour) // normally the token's exp
 
-	_, first, err := store.Consume(ctx, "jti-1", []byte("used at noon"), until)
+	// A login: the session and its first refresh token.
+	err := store.Create(ctx, jwt.Session{ID: "sid-1", Subject: "42", Created: now, Refreshed: now, Expires: now.Add(time.Hour), Token: "jti-1"})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("first use:", first)
-	prior, first, err := store.Consume(ctx, "jti-1", []byte("used again"), until)
+	// A rotation: jti-1 is replaced by jti-2, once.
+	_, done, err := store.Refresh(ctx, "sid-1", "jti-1", "jti-2", "nonce-a", now, now.Add(time.Hour))
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("second use: %v, first use was %q\n", first, prior)
-
-	if err := store.RevokeSession(ctx, "sid-1", until); err != nil {
-		panic(err)
-	}
-	revoked, err := store.Revoked(ctx, "jti-2", "sid-1")
+	fmt.Println("first rotation:", done)
+	s, done, err := store.Refresh(ctx, "sid-1", "jti-1", "jti-3", "nonce-b", now, now.Add(time.Hour))
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("new token of a revoked session refused:", revoked)
+	fmt.Printf("second rotation of jti-1: %v, current token %s\n", done, s.Token)
 
-	now = now.Add(time.Hour) // the entries' time has come
-	revoked, err = store.Revoked(ctx, "jti-1", "sid-1")
+	// A logout.
+	if err := store.End(ctx, "sid-1", time.Time{}); err != nil {
+		panic(err)
+	}
+	s, err = store.Session(ctx, "sid-1")
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("remembered after its time:", revoked)
+	fmt.Println("ended:", s.Ended)
 
-	err = store.Revoke(ctx, "", until)
-	fmt.Println("empty id refused:", errors.Is(err, jwt.ErrStoreEmptyID))
+	now = now.Add(time.Hour) // the session's time has come
+	_, err = store.Session(ctx, "sid-1")
+	fmt.Println("forgotten after its time:", errors.Is(err, jwt.ErrNoSession))
 	// Output:
-	// first use: true
-	// second use: false, first use was "used at noon"
-	// new token of a revoked session refused: true
-	// remembered after its time: false
-	// empty id refused: true
+	// first rotation: true
+	// second rotation of jti-1: false, current token jti-2
+	// ended: true
+	// forgotten after its time: true
 }

@@ -9,12 +9,13 @@ import (
 	"github.com/jwtpair/jwt/internal/base64url"
 )
 
-// MemoryStoreLen reports how many entries s holds, expired or not, and
-// how many the expiry queue holds; the two must agree.
-func MemoryStoreLen(s *MemoryStore) (entries, queued int) {
+// MemoryStoreLen reports how many sessions s holds, expired or not, how
+// many the expiry queue holds (the two must agree), and how many subjects
+// its index holds.
+func MemoryStoreLen(s *MemoryStore) (sessions, queued, subjects int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.entries), len(s.expiry)
+	return len(s.sessions), len(s.expiry), len(s.subjects)
 }
 
 // VerifyJWS checks a compact JWS the way Expect.Verify does up to and

@@ -313,8 +313,8 @@ type unreachableStore struct{ jwt.MemoryStore }
 
 var errUnreachable = errors.New("store down: dial tcp 10.0.0.1:6379: connection refused")
 
-func (*unreachableStore) Revoked(context.Context, string, string) (bool, error) {
-	return false, errUnreachable
+func (*unreachableStore) Session(context.Context, string) (jwt.Session, error) {
+	return jwt.Session{}, errUnreachable
 }
 
 func TestMiddlewareStoreFailure(t *testing.T) {
@@ -607,14 +607,16 @@ func TestMiddlewareKeys(t *testing.T) {
 		}, msg: "Token is expired"},
 		{name: "revoked session", mod: func(c *jwt.AccessConfig) {
 			s := &jwt.MemoryStore{}
-			require.NoError(t, s.RevokeSession(context.Background(), "s1", time.Now().Add(time.Hour)))
+			require.NoError(t, s.End(context.Background(), "s1", time.Now().Add(time.Hour)))
 			c.Store = s
 		}, claims: func(now int64) map[string]any {
 			return map[string]any{"token_type": "access", "exp": now + 60, "user_id": "42", "sid": "s1", "jti": jti}
 		}, msg: "Token is blacklisted"},
 		{name: "own session claim", mod: func(c *jwt.AccessConfig) {
 			s := &jwt.MemoryStore{}
-			require.NoError(t, s.RevokeSession(context.Background(), "s1", time.Now().Add(time.Hour)))
+			require.NoError(t, s.End(context.Background(), "s1", time.Now().Add(time.Hour)))
+			now := time.Now()
+			require.NoError(t, s.Create(context.Background(), jwt.Session{ID: "s2", Subject: "42", Created: now, Refreshed: now, Expires: now.Add(time.Hour), Token: "t"}))
 			c.Store = s
 			c.SessionClaim = "session"
 		}, claims: func(now int64) map[string]any {

@@ -1,24 +1,24 @@
 package jwt
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jwtpair/jwt/internal/codec"
 )
 
-// Default lifetimes of the tokens a [Pairs] issues, as in SimpleJWT.
+// Default lifetimes of the tokens a [Pairs] issues, as in SimpleJWT, and
+// the default grace of a rotated refresh token.
 const (
 	DefaultAccessTTL  = 5 * time.Minute
 	DefaultRefreshTTL = 24 * time.Hour
+	DefaultReuseGrace = 10 * time.Second
 )
 
 // AuthTimeClaim is the claim that carries the time of the login (the first
@@ -56,15 +56,15 @@ type PairConfig struct {
 	// writes and checks no iss or aud, allows no leeway and uses time.Now.
 	Expect Expect
 
-	// Store records used and revoked refresh tokens and revoked sessions.
+	// Store keeps the sessions: which logins are live and which refresh
+	// token is the current one of each.
 	// Nil means a new MemoryStore that uses Expect.Now, which suits one
-	// process;
-	// services with several instances need a shared Store.
+	// process; services with several instances need a shared Store.
 	Store Store
 	// Rotate makes every refresh return a new refresh token too, and
-	// consume the presented one atomically: it can be used once. False
-	// (the default, as in SimpleJWT): a refresh token can be used until it
-	// expires or is revoked.
+	// replace the presented one atomically in the Store: it can be used
+	// once, but for ReuseGrace. False (the default, as in SimpleJWT): a
+	// refresh token can be used until it expires or its session ends.
 	Rotate bool
 	// RevokeAccess makes VerifyAccess ask the Store whether the token's
 	// session has been revoked, so that a logout of the session, a session
@@ -73,14 +73,29 @@ type PairConfig struct {
 	// access token. False (the default, as in SimpleJWT): an access token
 	// is valid until it expires.
 	RevokeAccess bool
-	// ReuseGrace is how long after its first use a rotated refresh token
-	// may be presented again and get the same result as the first use, so
-	// that a client whose response was lost can retry. Past it, a reuse
-	// revokes the session. Zero means no grace: any second use revokes the
-	// session. Only used with Rotate. While the grace lasts, the Store
-	// holds the tokens of the first result until the presented token
-	// expires; with zero grace it holds only the time of use.
+	// ReuseGrace is how long after a rotation the refresh token it
+	// replaced may be presented again and get the same session back, so
+	// that two tabs refreshing at once, and a client retrying after a
+	// lost response, are not taken for a thief. The second refresh gets
+	// a new access token and the refresh token the first one got (the
+	// same jti and times, signed anew); past the grace, presenting a
+	// replaced refresh token is reuse and ends the session (RFC 9700
+	// §4.14). A Store call retried by its client after a lost reply is
+	// recognised as the same call whatever the grace. Zero means
+	// DefaultReuseGrace (10 seconds); NoReuseGrace turns it off. Only
+	// used with Rotate.
 	ReuseGrace time.Duration
+	// NoReuseGrace turns the grace off: any second presentation of a
+	// rotated refresh token ends its session, and of concurrent refreshes
+	// with one token exactly one succeeds.
+	NoReuseGrace bool
+
+	// OnEvent, when set, is told what operators want to know: a refresh
+	// token reused (a theft, most likely) and the session it ended,
+	// sessions ended by a logout or a revocation, and a Store that failed.
+	// It is called synchronously; it must not block. Nil means no events.
+	// NewSlogEvents makes one that logs with log/slog.
+	OnEvent func(ctx context.Context, e Event)
 
 	// Active, when set, is asked before every refresh whether the subject
 	// of the refresh token still belongs to an account that may get
@@ -131,6 +146,7 @@ type Pairs struct {
 	now                                      func() time.Time
 	rotate                                   bool
 	active                                   func(ctx context.Context, subject string) error
+	onEvent                                  func(ctx context.Context, e Event)
 	revokeAccess                             bool
 
 	subClaim, typClaim, idClaim, sidClaim string
@@ -184,13 +200,14 @@ func NewPairs(cfg PairConfig) (*Pairs, error) {
 		accessTTL:    orDefault(cfg.AccessTTL, DefaultAccessTTL),
 		refreshTTL:   orDefault(cfg.RefreshTTL, DefaultRefreshTTL),
 		sessionTTL:   cfg.SessionTTL,
-		grace:        cfg.ReuseGrace,
+		grace:        orDefault(cfg.ReuseGrace, DefaultReuseGrace),
 		issuer:       cfg.Expect.Issuer,
 		audience:     cfg.Expect.Audience,
 		now:          cfg.Expect.Now,
 		rotate:       cfg.Rotate,
 		active:       cfg.Active,
 		revokeAccess: cfg.RevokeAccess,
+		onEvent:      cfg.OnEvent,
 		subClaim:     orDefault(cfg.SubjectClaim, "sub"),
 		typClaim:     orDefault(cfg.TokenTypeClaim, "token_type"),
 		idClaim:      orDefault(cfg.IDClaim, "jti"),
@@ -198,6 +215,12 @@ func NewPairs(cfg PairConfig) (*Pairs, error) {
 	}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	if cfg.NoReuseGrace {
+		if cfg.ReuseGrace != 0 {
+			return nil, fmt.Errorf("%w: ReuseGrace with NoReuseGrace", ErrConfig)
+		}
+		p.grace = 0
 	}
 	p.capNames = [...]string{capID: p.idClaim, capSID: p.sidClaim, capSub: p.subClaim, capTyp: p.typClaim, capAuthTime: AuthTimeClaim}
 	if p.store == nil {
@@ -252,7 +275,8 @@ func (p *Pairs) reserved(name string) bool {
 // to add to both tokens; their names must not be registered claim names
 // or names the manager writes itself (ErrReservedClaim), and their values
 // must encode as JSON. An empty subject is refused with ErrMissingSubject.
-// Issue reads nothing from the Store and writes nothing to it.
+// Issue records the session in the Store; when the Store fails, no pair is
+// issued.
 func (p *Pairs) Issue(ctx context.Context, subject string, extra map[string]any) (Pair, error) {
 	if subject == "" {
 		return Pair{}, ErrMissingSubject
@@ -265,8 +289,9 @@ func (p *Pairs) Issue(ctx context.Context, subject string, extra map[string]any)
 		claims[k] = v
 	}
 	now := p.now()
+	sid, jti := newID(), newID()
 	claims[p.subClaim] = subject
-	claims[p.sidClaim] = newID()
+	claims[p.sidClaim] = sid
 	claims[AuthTimeClaim] = now.Unix()
 	if p.issuer != "" {
 		claims["iss"] = p.issuer
@@ -274,23 +299,35 @@ func (p *Pairs) Issue(ctx context.Context, subject string, extra map[string]any)
 	if p.audience != "" {
 		claims["aud"] = p.audience
 	}
-	return p.issue(claims, now, now, true)
+	exp := p.capped(now.Add(p.refreshTTL), now)
+	pair, err := p.issue(claims, jti, now, exp, now)
+	if err != nil {
+		return Pair{}, err
+	}
+	s := Session{ID: sid, Subject: subject, Created: now, Refreshed: now, Expires: p.until(exp), Token: jti}
+	if err := p.store.Create(ctx, s); err != nil {
+		p.storeFailed(ctx, subject, sid, err)
+		return Pair{}, err
+	}
+	return pair, nil
 }
 
 // issue signs the tokens of a pair from claims, which it changes: a
-// refresh token when withRefresh is set, then an access token. authTime is
-// the login time of the session, which bounds both expiries when a session
-// lifetime is set.
-func (p *Pairs) issue(claims map[string]any, now, authTime time.Time, withRefresh bool) (Pair, error) {
+// refresh token with the id jti, issued at iat and expiring at exp, when
+// jti is not empty, and an access token issued now. authTime is the login
+// time of the session, which bounds the access token's expiry when a
+// session lifetime is set.
+func (p *Pairs) issue(claims map[string]any, jti string, iat, exp, authTime time.Time) (Pair, error) {
 	var pair Pair
 	var err error
-	if withRefresh {
-		pair.Refresh, err = p.sign(claims, typeRefresh, p.capped(now.Add(p.refreshTTL), authTime), now)
+	now := p.now()
+	if jti != "" {
+		pair.Refresh, err = p.sign(claims, typeRefresh, jti, exp, iat)
 		if err != nil {
 			return Pair{}, err
 		}
 	}
-	pair.Access, err = p.sign(claims, typeAccess, p.capped(now.Add(p.accessTTL), authTime), now)
+	pair.Access, err = p.sign(claims, typeAccess, newID(), p.capped(now.Add(p.accessTTL), authTime), now)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -308,11 +345,11 @@ func (p *Pairs) capped(exp, authTime time.Time) time.Time {
 	return exp
 }
 
-func (p *Pairs) sign(claims map[string]any, typ string, exp, now time.Time) (string, error) {
+func (p *Pairs) sign(claims map[string]any, typ, jti string, exp, iat time.Time) (string, error) {
 	claims[p.typClaim] = typ
 	claims["exp"] = exp.Unix()
-	claims["iat"] = now.Unix()
-	claims[p.idClaim] = newID()
+	claims["iat"] = iat.Unix()
+	claims[p.idClaim] = jti
 	tok, err := Sign(p.signer, claims)
 	if maxLen := orDefault(p.expect.MaxLength, DefaultMaxLength); err == nil && len(tok) > maxLen {
 		return "", fmt.Errorf("%w: the %s token would be %d bytes, more than the %d a token may have", ErrTooLarge, typ, len(tok), maxLen)
@@ -323,33 +360,24 @@ func (p *Pairs) sign(claims map[string]any, typ string, exp, now time.Time) (str
 // Refresh returns a new access token for a valid refresh token. With
 // rotation it also returns a new refresh token with the same claims (the
 // same session), a new id, iat now and exp RefreshTTL from now but never
-// past the end of the session, and consumes the presented token atomically:
-// of concurrent refreshes with one token, one succeeds.
+// past the end of the session, and replaces the presented token in the
+// Store atomically: of concurrent refreshes with one token, one rotates.
 //
 // The checks run in this order, and the first failure is returned: the
 // signature and the time, issuer and audience claims (the errors of
-// [Expect.Verify]); the Store, for the token and its session (ErrRevoked,
-// or the Store's own error: a Store that fails never lets a token
-// through); exp present (ErrMissingExpiry); id present (ErrMissingID); type
-// (ErrMissingTokenType, ErrWrongTokenType); the session lifetime
-// (ErrSessionExpired).
+// [Expect.Verify]); the session in the Store (ErrRevoked when it has ended
+// or the Store does not hold it, or the Store's own error: a Store that
+// fails never lets a token through); exp present (ErrMissingExpiry); id
+// present (ErrMissingID); type (ErrMissingTokenType, ErrWrongTokenType);
+// the session lifetime (ErrSessionExpired); the account (PairConfig.Active).
 //
-// With rotation, a consumed token presented again is reuse: Refresh revokes
-// its session, so that the refresh tokens issued from it stop working, and
-// returns an error wrapping both ErrReused and ErrRevoked. Within
-// ReuseGrace of the first use it instead returns the result of that first
-// use, unless the session has been revoked since. A token revoked with
-// Revoke (a logout) is refused with ErrRevoked alone and its session left
-// as it is: presenting it again is a client's mistake more likely than a
-// theft, since a thief gains nothing from a token its owner gave up.
-func (p *Pairs) Refresh(ctx context.Context, refresh string) (Pair, error) {
-	return p.refresh(ctx, refresh, p.active)
-}
-
-// refresh is Refresh with a check of the subject, run after every check of
-// the token and before the token is consumed, so that a refusal there
-// leaves the token usable.
-func (p *Pairs) refresh(ctx context.Context, token string, check func(ctx context.Context, subject string) error) (Pair, error) {
+// With rotation, a refresh token presented again after it was replaced is
+// reuse: Refresh ends its session, so that every token of the login stops
+// working, and returns an error wrapping both ErrReused and ErrRevoked.
+// Within ReuseGrace of the rotation it instead returns a new access token
+// and the refresh token that rotation issued, so that concurrent refreshes
+// and retries of one client do not end its session.
+func (p *Pairs) Refresh(ctx context.Context, token string) (Pair, error) {
 	c := new(pairClaims)
 	now := p.now()
 	if err := p.parse(ctx, token, c, nil); err != nil {
@@ -360,135 +388,122 @@ func (p *Pairs) refresh(ctx context.Context, token string, check func(ctx contex
 		}
 		return Pair{}, err
 	}
-	if c.id != "" {
-		revoked, err := p.store.Revoked(ctx, c.id, c.sid)
-		if err != nil {
-			return Pair{}, err
-		}
-		if revoked {
-			if !p.rotate || p.checkShape(c, typeRefresh) != nil {
-				return Pair{}, ErrRevoked
-			}
-			// Consumed, or revoked, or of a revoked session: which one
-			// decides between a grace retry, reuse and a plain refusal.
-			prior, first, err := p.store.Consume(ctx, c.id, p.marker(now), p.until(c))
-			if err != nil {
-				return Pair{}, err
-			}
-			if first {
-				return Pair{}, ErrRevoked // only its session was revoked
-			}
-			return p.reused(ctx, c, prior, now)
-		}
+	if _, err := p.session(ctx, c); err != nil {
+		return Pair{}, err
 	}
 	if err := p.checkShape(c, typeRefresh); err != nil {
 		return Pair{}, err
+	}
+	if c.sid == "" {
+		return Pair{}, fmt.Errorf("%w: no session id", ErrMissingID)
 	}
 	authTime, err := p.authTime(c, now)
 	if err != nil {
 		return Pair{}, err
 	}
-	if check != nil {
-		if err := check(ctx, c.sub); err != nil {
+	if p.active != nil {
+		if err := p.active(ctx, c.sub); err != nil {
 			return Pair{}, err
 		}
 	}
+	next := c.id
+	if p.rotate {
+		next = newID()
+	}
+	exp := p.capped(now.Add(p.refreshTTL), authTime)
+	s, done, err := p.store.Refresh(ctx, c.sid, c.id, next, newID(), now, p.until(exp))
+	switch {
+	case errors.Is(err, ErrNoSession):
+		return Pair{}, ErrRevoked
+	case err != nil:
+		p.storeFailed(ctx, c.sub, c.sid, err)
+		return Pair{}, err
+	case !done:
+		return p.replayed(ctx, c, s, next, now, exp, authTime)
+	case !p.rotate:
+		return p.issue(p.claimsOf(c), "", now, now, authTime)
+	}
+	// A retried Store call is done too: its session holds what the first
+	// run recorded, and the tokens are issued from that.
+	return p.issue(p.claimsOf(c), s.Token, s.Refreshed, p.capped(s.Refreshed.Add(p.refreshTTL), authTime), authTime)
+}
+
+// claimsOf returns the claims of c, to copy into new tokens.
+func (p *Pairs) claimsOf(c *pairClaims) map[string]any {
 	raw := c.rawClaims()
 	claims := make(map[string]any, len(raw))
 	for k, v := range raw {
 		claims[k] = v
 	}
-	pair, err := p.issue(claims, now, authTime, p.rotate)
-	if err != nil {
-		return Pair{}, err
-	}
-	if !p.rotate {
-		return pair, nil
-	}
-	value := p.marker(now)
-	if p.grace > 0 {
-		value = encodeGrace(now, pair)
-	}
-	prior, first, err := p.store.Consume(ctx, c.id, value, p.until(c))
-	if err != nil {
-		return Pair{}, err
-	}
-	if !first {
-		return p.reused(ctx, c, prior, now)
-	}
-	return pair, nil
+	return claims
 }
 
-// reused decides what a second use of a refresh token gets: prior is what
-// the Store holds for it.
-func (p *Pairs) reused(ctx context.Context, c *pairClaims, prior []byte, now time.Time) (Pair, error) {
-	if len(prior) == 0 {
-		return Pair{}, ErrRevoked // revoked by Revoke: a logout
+// session returns the session of c from the Store: ErrRevoked when it has
+// ended or the Store does not hold it. A token without a session id is
+// passed over, for the shape checks to refuse.
+func (p *Pairs) session(ctx context.Context, c *pairClaims) (Session, error) {
+	if c.sid == "" {
+		return Session{}, nil
 	}
-	if p.grace > 0 {
-		if usedAt, pair, ok := decodeGrace(prior); ok && now.Before(usedAt.Add(p.grace)) {
-			if c.sid != "" {
-				revoked, err := p.store.Revoked(ctx, "", c.sid)
-				if err != nil {
-					return Pair{}, err
-				}
-				if revoked {
-					return Pair{}, ErrRevoked
-				}
-			}
-			return pair, nil
+	s, err := p.store.Session(ctx, c.sid)
+	switch {
+	case errors.Is(err, ErrNoSession):
+		return Session{}, ErrRevoked
+	case err != nil:
+		p.storeFailed(ctx, c.sub, c.sid, err)
+		return Session{}, err
+	case s.Ended:
+		return Session{}, ErrRevoked
+	}
+	return s, nil
+}
+
+// replayed decides what a refresh gets whose token is no longer the
+// session's current one: s is the session as the Store holds it, and next
+// and exp the id and expiry the refresh would have given.
+func (p *Pairs) replayed(ctx context.Context, c *pairClaims, s Session, next string, now, exp, authTime time.Time) (Pair, error) {
+	if s.Ended {
+		return Pair{}, ErrRevoked
+	}
+	if p.rotate && c.id == s.Previous && p.grace > 0 && now.Before(s.Refreshed.Add(p.grace)) {
+		return p.issue(p.claimsOf(c), s.Token, s.Refreshed, p.capped(s.Refreshed.Add(p.refreshTTL), authTime), authTime)
+	}
+	// A refresh token issued after the session's last refresh the Store
+	// knows of comes from a refresh the Store lost (a crash before its
+	// write was persisted): no other way makes one. It is the session's
+	// current token.
+	if p.rotate && c.id != s.Previous && int64(c.IssuedAt) > s.Refreshed.Unix() {
+		s, done, err := p.store.Refresh(ctx, c.sid, s.Token, next, newID(), now, p.until(exp))
+		if err == nil && done {
+			return p.issue(p.claimsOf(c), s.Token, s.Refreshed, exp, authTime)
 		}
-	}
-	if c.sid != "" {
-		if err := p.store.RevokeSession(ctx, c.sid, p.sessionUntil(now)); err != nil {
+		if err != nil && !errors.Is(err, ErrNoSession) {
+			p.storeFailed(ctx, c.sub, c.sid, err)
 			return Pair{}, err
 		}
 	}
+	if err := p.store.End(ctx, c.sid, time.Time{}); err != nil {
+		p.storeFailed(ctx, c.sub, c.sid, err)
+		return Pair{}, err
+	}
+	p.event(ctx, Event{Kind: EventReuse, Subject: c.sub, Session: c.sid})
 	return Pair{}, errReuse
 }
 
 var errReuse = fmt.Errorf("%w: %w", ErrReused, ErrRevoked)
 
-// marker is the value a consumed token keeps when no result is kept for
-// a grace window: the time of use, and no token.
-func (p *Pairs) marker(now time.Time) []byte {
-	return strconv.AppendInt([]byte("used:"), now.UnixNano(), 10)
+// until is how long the Store must keep a session whose last refresh
+// token expires at exp: until then, leeway included.
+func (p *Pairs) until(exp time.Time) time.Time {
+	return exp.Add(p.expect.Leeway)
 }
 
-// graceRecord is the value a consumed token keeps during a grace window.
-type graceRecord struct {
-	UsedAt  int64  `json:"t"`
-	Access  string `json:"a"`
-	Refresh string `json:"r"`
-}
-
-func encodeGrace(now time.Time, pair Pair) []byte {
-	b, _ := json.Marshal(graceRecord{UsedAt: now.UnixNano(), Access: pair.Access, Refresh: pair.Refresh}) // strings and an int always encode
-	return b
-}
-
-func decodeGrace(b []byte) (time.Time, Pair, bool) {
-	if !bytes.HasPrefix(b, []byte("{")) {
-		return time.Time{}, Pair{}, false
-	}
-	var r graceRecord
-	if err := json.Unmarshal(b, &r); err != nil || r.Access == "" || r.Refresh == "" {
-		return time.Time{}, Pair{}, false
-	}
-	return time.Unix(0, r.UsedAt), Pair{Access: r.Access, Refresh: r.Refresh}, true
-}
-
-// until is how long the Store must remember a refresh token: until it
-// expires, leeway included.
-func (p *Pairs) until(c *pairClaims) time.Time {
-	return c.Expiry.Time().Add(p.expect.Leeway)
-}
-
-// sessionUntil is how long a session revoked now must stay revoked: until
-// the last refresh token of the session that can exist now has expired.
-// Every such token was issued at most Leeway in the future (a later iat
-// fails verification) and lives at most RefreshTTL, or less when a session
-// lifetime caps it; it is then refused for Leeway more.
+// sessionUntil is how long a session ended now that the Store does not
+// hold must stay ended: until the last refresh token of it that can exist
+// now has expired. Every such token was issued at most Leeway in the
+// future (a later iat fails verification) and lives at most RefreshTTL,
+// or less when a session lifetime caps it; it is then refused for Leeway
+// more.
 func (p *Pairs) sessionUntil(now time.Time) time.Time {
 	life := p.refreshTTL
 	if p.sessionTTL > 0 {
@@ -534,7 +549,11 @@ func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 		err = p.checkShape(c, typeAccess)
 	}
 	if err == nil && p.revokeAccess {
-		err = sessionLive(ctx, p.store, c.sid)
+		if c.sid == "" {
+			err = fmt.Errorf("%w: no session id", ErrMissingID)
+		} else {
+			_, err = p.session(ctx, c)
+		}
 	}
 	if err != nil {
 		reset(dst)
@@ -548,9 +567,11 @@ func (p *Pairs) VerifyAccess(ctx context.Context, token string, dst any) error {
 // use it to authorize a request, since it accepts a refresh token: use
 // VerifyAccess. It checks, in order: the signature and the time, issuer
 // and audience claims; exp present (ErrMissingExpiry); id present
-// (ErrMissingID); then the Store: a token revoked or consumed, or of a
-// revoked session, is refused with ErrRevoked, and a Store error is
-// returned.
+// (ErrMissingID); then the Store: a token of a session that has ended or
+// that the Store does not hold, and a refresh token that a rotation has
+// replaced, are refused with ErrRevoked, and a Store error is returned.
+// An access token is looked up only with RevokeAccess, as VerifyAccess
+// does.
 func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error {
 	if err := reset(dst); err != nil {
 		return err
@@ -561,11 +582,7 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 		err = p.checkShape(c, "")
 	}
 	if err == nil {
-		var revoked bool
-		revoked, err = p.store.Revoked(ctx, c.id, c.sid)
-		if err == nil && revoked {
-			err = ErrRevoked
-		}
+		err = p.current(ctx, c)
 	}
 	if err != nil {
 		reset(dst)
@@ -574,40 +591,119 @@ func (p *Pairs) VerifyAnyType(ctx context.Context, token string, dst any) error 
 	return nil
 }
 
-// Revoke revokes a refresh token until it expires: a logout. Only a valid
-// refresh token can be revoked, checked as Refresh checks it: a token
-// already revoked or consumed is refused with ErrRevoked, an access token
-// with ErrWrongTokenType. The token's session and the access tokens issued
-// with it are left as they are.
+// current checks that the session of c is live and, for a refresh token,
+// that c is its current one. An access token is not looked up unless
+// RevokeAccess is set: as in SimpleJWT, it stays valid until it expires.
+func (p *Pairs) current(ctx context.Context, c *pairClaims) error {
+	if c.typ == typeAccess && !p.revokeAccess {
+		return nil
+	}
+	if c.sid == "" {
+		return fmt.Errorf("%w: no session id", ErrMissingID)
+	}
+	s, err := p.session(ctx, c)
+	if err != nil {
+		return err
+	}
+	if c.typ == typeRefresh && c.id != s.Token {
+		return ErrRevoked
+	}
+	return nil
+}
+
+// Revoke ends the session of a refresh token: a logout. Every token of the
+// session is refused from then on: the refresh tokens at once, including
+// those a rotation issued (to a thief too), and the access tokens where
+// RevokeAccess is set, else when they expire. Only a valid refresh token
+// is taken, checked as Refresh checks it: a token whose session has ended
+// is refused with ErrRevoked, an access token with ErrWrongTokenType. A
+// refresh token that a rotation replaced also ends its session, and is
+// then refused with ErrRevoked. A valid refresh token whose session the
+// Store does not hold (the Store lost it) ends it all the same, and is
+// not refused.
 func (p *Pairs) Revoke(ctx context.Context, refresh string) error {
 	c := new(pairClaims)
 	if err := p.parse(ctx, refresh, c, nil); err != nil {
 		return err
 	}
-	if c.id != "" {
-		revoked, err := p.store.Revoked(ctx, c.id, c.sid)
-		if err != nil {
-			return err
-		}
-		if revoked {
-			return ErrRevoked
-		}
+	s, err := p.store.Session(ctx, c.sid)
+	if c.sid != "" && err != nil && !errors.Is(err, ErrNoSession) {
+		p.storeFailed(ctx, c.sub, c.sid, err)
+		return err
+	}
+	if s.Ended {
+		return ErrRevoked
 	}
 	if err := p.checkShape(c, typeRefresh); err != nil {
 		return err
 	}
-	return p.store.Revoke(ctx, c.id, p.until(c))
+	if c.sid == "" {
+		return fmt.Errorf("%w: no session id", ErrMissingID)
+	}
+	if err := p.store.End(ctx, c.sid, p.until(c.Expiry.Time())); err != nil {
+		p.storeFailed(ctx, c.sub, c.sid, err)
+		return err
+	}
+	p.event(ctx, Event{Kind: EventSessionEnded, Subject: c.sub, Session: c.sid})
+	if s.Token != "" && c.id != s.Token {
+		return ErrRevoked
+	}
+	return nil
 }
 
-// RevokeSession revokes the session sid (the sid claim of its tokens): no
-// refresh token of it can be used any more. It stays revoked until every
-// refresh token of the session that may exist has expired. Access tokens
-// of the session stay valid until they expire.
+// RevokeSession ends the session sid (the sid claim of its tokens), as
+// Revoke does for the session of a refresh token.
 func (p *Pairs) RevokeSession(ctx context.Context, sid string) error {
 	if sid == "" {
 		return ErrMissingID
 	}
-	return p.store.RevokeSession(ctx, sid, p.sessionUntil(p.now()))
+	if err := p.store.End(ctx, sid, p.sessionUntil(p.now())); err != nil {
+		p.storeFailed(ctx, "", sid, err)
+		return err
+	}
+	p.event(ctx, Event{Kind: EventSessionEnded, Session: sid})
+	return nil
+}
+
+// RevokeSubject ends every session of subject: log out everywhere, after a
+// password change or when the account was compromised. It returns how
+// many sessions it ended. Sessions that the subject starts afterwards are
+// not affected.
+func (p *Pairs) RevokeSubject(ctx context.Context, subject string) (int, error) {
+	if subject == "" {
+		return 0, ErrMissingSubject
+	}
+	n, err := p.store.EndAll(ctx, subject)
+	if err != nil {
+		p.storeFailed(ctx, subject, "", err)
+		return n, err
+	}
+	p.event(ctx, Event{Kind: EventSubjectEnded, Subject: subject, Count: n})
+	return n, nil
+}
+
+// Sessions returns the live sessions of subject, oldest first: each with
+// its id, login time and last refresh.
+func (p *Pairs) Sessions(ctx context.Context, subject string) ([]Session, error) {
+	list, err := p.store.List(ctx, subject)
+	if err != nil {
+		p.storeFailed(ctx, subject, "", err)
+	}
+	return list, err
+}
+
+// storeFailed reports a Store error to OnEvent. The error of a done
+// context is the caller's, not the Store's.
+func (p *Pairs) storeFailed(ctx context.Context, subject, sid string, err error) {
+	if ctx.Err() == nil {
+		p.event(ctx, Event{Kind: EventStoreError, Subject: subject, Session: sid, Err: err})
+	}
+}
+
+func (p *Pairs) event(ctx context.Context, e Event) {
+	if p.onEvent != nil {
+		p.onEvent(ctx, e)
+	}
 }
 
 // pairClaims is what Pairs reads of a verified token: its registered

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -38,9 +39,13 @@ func newPairEnv(t testing.TB, mod func(*jwt.PairConfig)) *pairEnv {
 	t.Helper()
 	clock := newFakeClock()
 	store := &jwt.MemoryStore{Now: clock.Now}
-	cfg := jwt.PairConfig{Signer: pairKey(t), Store: store, Expect: jwt.Expect{Now: clock.Now}}
+	// No grace unless a test sets one, so that a second use is reuse.
+	cfg := jwt.PairConfig{Signer: pairKey(t), Store: store, Expect: jwt.Expect{Now: clock.Now}, NoReuseGrace: true}
 	if mod != nil {
 		mod(&cfg)
+	}
+	if cfg.ReuseGrace != 0 {
+		cfg.NoReuseGrace = false
 	}
 	p, err := jwt.NewPairs(cfg)
 	require.NoError(t, err)
@@ -52,6 +57,15 @@ func (e *pairEnv) issue(t testing.TB) jwt.Pair {
 	pair, err := e.p.Issue(context.Background(), "42", nil)
 	require.NoError(t, err)
 	return pair
+}
+
+// session records in the store a session of subject "42" whose current
+// refresh token is jti, as Issue would: crafted tokens of that session and
+// id pass the Store.
+func (e *pairEnv) session(t testing.TB, sid, jti string) {
+	t.Helper()
+	now := e.clock.Now()
+	require.NoError(t, e.store.Create(t.Context(), jwt.Session{ID: sid, Subject: "42", Created: now, Refreshed: now, Expires: now.Add(48 * time.Hour), Token: jti}))
 }
 
 // sign makes a token with exactly claims, signed with the test key.
@@ -135,7 +149,7 @@ func TestNewPairsDefaultStore(t *testing.T) {
 	_, err = p1.Refresh(t.Context(), pair.Refresh)
 	require.ErrorIs(t, err, jwt.ErrRevoked, "the default store keeps revocations")
 	_, err = p2.Refresh(t.Context(), pair.Refresh)
-	require.NoError(t, err, "each Pairs gets a store of its own")
+	require.ErrorIs(t, err, jwt.ErrRevoked, "each Pairs gets a store of its own, which does not hold the other's sessions")
 }
 
 func TestNewPairsKeys(t *testing.T) {
@@ -257,12 +271,13 @@ func TestSubjectClaimUserID(t *testing.T) {
 
 	// A refresh token of an older SimpleJWT holds the id as a number.
 	now := e.clock.Now().Unix()
-	old := e.sign(t, map[string]any{"token_type": "refresh", "exp": now + 60, "iat": now, "jti": "0123456789abcdef0123456789abcdef", "user_id": 1})
+	e.session(t, "s-old", "0123456789abcdef0123456789abcdef")
+	old := e.sign(t, map[string]any{"token_type": "refresh", "exp": now + 60, "iat": now, "jti": "0123456789abcdef0123456789abcdef", "sid": "s-old", "user_id": 1})
 	got, err := e.p.Refresh(t.Context(), old)
 	require.NoError(t, err)
 	assert.Equal(t, json.Number("1"), payload(t, got.Access)["user_id"], "copied as it is")
 
-	bad := e.sign(t, map[string]any{"token_type": "refresh", "exp": now + 60, "jti": "0123456789abcdef0123456789abcdef", "user_id": true})
+	bad := e.sign(t, map[string]any{"token_type": "refresh", "exp": now + 60, "jti": "0123456789abcdef0123456789abcdef", "sid": "s-old", "user_id": true})
 	_, err = e.p.Refresh(t.Context(), bad)
 	require.ErrorIs(t, err, jwt.ErrMalformed, "a subject that is neither string nor number")
 }
@@ -360,9 +375,9 @@ func TestReplayedRotatedRefreshTokenRevokesSession(t *testing.T) {
 
 	_, err = e.p.Refresh(t.Context(), later.Refresh)
 	require.ErrorIs(t, err, jwt.ErrRevoked, "later refresh tokens of the login stop working")
-	revoked, err := e.store.Revoked(t.Context(), "", payload(t, stolen.Refresh)["sid"].(string))
+	ses, err := e.store.Session(t.Context(), payload(t, stolen.Refresh)["sid"].(string))
 	require.NoError(t, err)
-	assert.True(t, revoked)
+	assert.True(t, ses.Ended)
 
 	_, err = e.p.Refresh(t.Context(), other.Refresh)
 	require.NoError(t, err, "other logins are unaffected")
@@ -377,7 +392,9 @@ func TestReuseGrace(t *testing.T) {
 	e.clock.Advance(9 * time.Second)
 	retry, err := e.p.Refresh(t.Context(), pair.Refresh)
 	require.NoError(t, err, "within the grace window")
-	assert.Equal(t, first, retry, "a retry gets the result of the first use")
+	assert.Equal(t, first.Refresh, retry.Refresh, "a retry gets the refresh token of the first use, signed anew")
+	assert.Equal(t, payload(t, first.Refresh)["sid"], payload(t, retry.Access)["sid"], "and an access token of the session")
+	require.NoError(t, e.p.VerifyAccess(t.Context(), retry.Access, nil))
 
 	e.clock.Advance(time.Second)
 	_, err = e.p.Refresh(t.Context(), pair.Refresh)
@@ -398,46 +415,48 @@ func TestReuseGraceDoesNotOutliveSessionRevocation(t *testing.T) {
 	assert.NotErrorIs(t, err, jwt.ErrReused)
 }
 
-// recordingStore records the values Consume is given.
+// recordingStore records the arguments of the Store calls that write.
 type recordingStore struct {
 	jwt.Store
-	mu     sync.Mutex
-	values [][]byte
+	mu   sync.Mutex
+	args []string
 }
 
-func (s *recordingStore) Consume(ctx context.Context, id string, value []byte, until time.Time) ([]byte, bool, error) {
+func (s *recordingStore) Create(ctx context.Context, ses jwt.Session) error {
 	s.mu.Lock()
-	s.values = append(s.values, bytes.Clone(value))
+	s.args = append(s.args, fmt.Sprint(ses))
 	s.mu.Unlock()
-	return s.Store.Consume(ctx, id, value, until)
+	return s.Store.Create(ctx, ses)
 }
 
-func TestConsumedValue(t *testing.T) {
-	tests := []struct {
-		name       string
-		grace      time.Duration
-		holdsToken bool
-	}{
-		{name: "no grace: a marker only", grace: 0, holdsToken: false},
-		{name: "grace: the result", grace: time.Second, holdsToken: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clock := newFakeClock()
-			store := &recordingStore{Store: &jwt.MemoryStore{Now: clock.Now}}
-			p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Store: store, Rotate: true, ReuseGrace: tt.grace, Expect: jwt.Expect{Now: clock.Now}})
-			require.NoError(t, err)
-			pair, err := p.Issue(t.Context(), "42", nil)
-			require.NoError(t, err)
-			got, err := p.Refresh(t.Context(), pair.Refresh)
-			require.NoError(t, err)
+func (s *recordingStore) Refresh(ctx context.Context, sid, from, to, nonce string, at, expires time.Time) (jwt.Session, bool, error) {
+	s.mu.Lock()
+	s.args = append(s.args, sid, from, to, nonce)
+	s.mu.Unlock()
+	return s.Store.Refresh(ctx, sid, from, to, nonce, at, expires)
+}
 
-			require.Len(t, store.values, 1)
-			v := store.values[0]
-			assert.Less(t, 0, len(v))
-			assert.Equal(t, tt.holdsToken, bytes.Contains(v, []byte(got.Refresh)), "new refresh token in the store")
-			assert.Equal(t, tt.holdsToken, bytes.Contains(v, []byte(got.Access)), "new access token in the store")
-		})
+// TestStoreHoldsNoTokens checks that the Store is given ids and times,
+// never a token: a copy of the Store (a backup, a replica) gives a thief
+// nothing to present.
+func TestStoreHoldsNoTokens(t *testing.T) {
+	clock := newFakeClock()
+	store := &recordingStore{Store: &jwt.MemoryStore{Now: clock.Now}}
+	p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Store: store, Rotate: true, Expect: jwt.Expect{Now: clock.Now}})
+	require.NoError(t, err)
+	pair, err := p.Issue(t.Context(), "42", nil)
+	require.NoError(t, err)
+	got, err := p.Refresh(t.Context(), pair.Refresh)
+	require.NoError(t, err)
+	retry, err := p.Refresh(t.Context(), pair.Refresh) // within the grace
+	require.NoError(t, err)
+
+	require.Len(t, store.args, 1+4+4)
+	for _, a := range store.args {
+		for _, tok := range []string{pair.Access, pair.Refresh, got.Access, got.Refresh, retry.Access} {
+			assert.NotContains(t, a, tok)
+			assert.NotContains(t, a, tok[strings.LastIndexByte(tok, '.')+1:], "no signature")
+		}
 	}
 }
 
@@ -478,7 +497,8 @@ func TestSessionTTL(t *testing.T) {
 func TestSessionTTLRequiresAuthTime(t *testing.T) {
 	e := newPairEnv(t, func(c *jwt.PairConfig) { c.SessionTTL = time.Hour })
 	now := e.clock.Now().Unix()
-	tok := e.sign(t, map[string]any{"token_type": "refresh", "exp": now + 60, "iat": now, "jti": "0123456789abcdef0123456789abcdef", "sub": "1"})
+	e.session(t, "s", "0123456789abcdef0123456789abcdef")
+	tok := e.sign(t, map[string]any{"token_type": "refresh", "exp": now + 60, "iat": now, "jti": "0123456789abcdef0123456789abcdef", "sid": "s", "sub": "1"})
 	_, err := e.p.Refresh(t.Context(), tok)
 	require.ErrorIs(t, err, jwt.ErrSessionExpired, "a refresh token that does not say when its session began")
 }
@@ -551,7 +571,7 @@ func TestIssuerAndAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Expect: jwt.Expect{Now: e.clock.Now, Issuer: tt.issuer, Audience: tt.audience}})
+			p, err := jwt.NewPairs(jwt.PairConfig{Signer: pairKey(t), Store: e.store, Expect: jwt.Expect{Now: e.clock.Now, Issuer: tt.issuer, Audience: tt.audience}})
 			require.NoError(t, err)
 			err = p.VerifyAccess(t.Context(), pair.Access, nil)
 			if tt.want == nil {
@@ -584,9 +604,6 @@ func TestTokenCheckOrder(t *testing.T) {
 	e := newPairEnv(t, nil)
 	now := e.clock.Now().Unix()
 	const jti = "0123456789abcdef0123456789abcdef"
-	revoke := func(id string) {
-		require.NoError(t, e.store.Revoke(t.Context(), id, e.clock.Now().Add(48*time.Hour)))
-	}
 	tests := []struct {
 		name    string
 		claims  map[string]any
@@ -614,11 +631,29 @@ func TestTokenCheckOrder(t *testing.T) {
 		{name: "any type: no type is fine", claims: map[string]any{"exp": now + 60, "jti": jti}, op: "any"},
 		{name: "any type: revoked without exp: no exp", claims: map[string]any{"jti": "a6"}, revoked: true, op: "any", want: jwt.ErrMissingExpiry},
 		{name: "any type: revoked", claims: map[string]any{"exp": now + 60, "jti": "a7"}, revoked: true, op: "any", want: jwt.ErrRevoked},
+		{name: "no session", claims: map[string]any{"exp": now + 60, "jti": jti, "token_type": "refresh", "sid": nil}, op: "refresh", want: jwt.ErrMissingID},
+		{name: "no session on logout", claims: map[string]any{"exp": now + 60, "jti": jti, "token_type": "refresh", "sid": nil}, op: "revoke", want: jwt.ErrMissingID},
+		{name: "no session as any type", claims: map[string]any{"exp": now + 60, "jti": jti, "sid": nil}, op: "any", want: jwt.ErrMissingID},
+		{name: "a session the store does not hold", claims: map[string]any{"exp": now + 60, "jti": jti, "token_type": "refresh", "sid": "unknown"}, op: "refresh", want: jwt.ErrRevoked},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.revoked {
-				revoke(tt.claims["jti"].(string))
+			// Each token has a session of its own, live or ended, unless
+			// the case says otherwise.
+			sid, set := tt.claims["sid"]
+			switch {
+			case set && sid == nil:
+				delete(tt.claims, "sid")
+			case !set:
+				tt.claims["sid"] = fmt.Sprintf("s%d", i)
+				id, _ := tt.claims["jti"].(string)
+				if id == "" {
+					id = "none" // a session always has a current token
+				}
+				e.session(t, fmt.Sprintf("s%d", i), id)
+				if tt.revoked {
+					require.NoError(t, e.store.End(t.Context(), fmt.Sprintf("s%d", i), time.Time{}))
+				}
 			}
 			tok := e.sign(t, tt.claims)
 			var err error
@@ -685,9 +720,9 @@ func TestRevoke(t *testing.T) {
 			_, err := e.p.Refresh(t.Context(), pair.Refresh)
 			require.ErrorIs(t, err, jwt.ErrRevoked, "a logged-out refresh token")
 			assert.NotErrorIs(t, err, jwt.ErrReused, "a logout is not a reuse")
-			revoked, err := e.store.Revoked(t.Context(), "", payload(t, pair.Refresh)["sid"].(string))
+			ses, err := e.store.Session(t.Context(), payload(t, pair.Refresh)["sid"].(string))
 			require.NoError(t, err)
-			assert.False(t, revoked, "presenting a logged-out token leaves its session alone")
+			assert.True(t, ses.Ended, "the logout ended the session")
 
 			require.ErrorIs(t, e.p.Revoke(t.Context(), pair.Refresh), jwt.ErrRevoked, "revoking twice")
 			require.ErrorIs(t, e.p.VerifyAnyType(t.Context(), pair.Refresh, nil), jwt.ErrRevoked)
@@ -702,8 +737,8 @@ func TestRevoke(t *testing.T) {
 func TestRevokeUnknownButValidToken(t *testing.T) {
 	e := newPairEnv(t, nil)
 	now := e.clock.Now().Unix()
-	tok := e.sign(t, map[string]any{"token_type": "refresh", "exp": now + 60, "jti": "0123456789abcdef0123456789abcdef"})
-	require.NoError(t, e.p.Revoke(t.Context(), tok), "any validly signed refresh token can be revoked")
+	tok := e.sign(t, map[string]any{"token_type": "refresh", "exp": now + 60, "jti": "0123456789abcdef0123456789abcdef", "sid": "unknown"})
+	require.NoError(t, e.p.Revoke(t.Context(), tok), "any validly signed refresh token can be revoked, its session unknown to the store")
 	_, err := e.p.Refresh(t.Context(), tok)
 	require.ErrorIs(t, err, jwt.ErrRevoked)
 }
@@ -729,8 +764,8 @@ func TestRevokeSession(t *testing.T) {
 	require.NoError(t, e.p.RevokeSession(t.Context(), sid))
 
 	require.ErrorIs(t, e.p.VerifyAnyType(t.Context(), latest.Refresh, nil), jwt.ErrRevoked)
-	require.ErrorIs(t, e.p.VerifyAnyType(t.Context(), latest.Access, nil), jwt.ErrRevoked, "verify asks about the session of any token")
-	require.NoError(t, e.p.VerifyAccess(t.Context(), latest.Access, nil), "VerifyAccess asks no store")
+	require.NoError(t, e.p.VerifyAnyType(t.Context(), latest.Access, nil), "an access token is not looked up without RevokeAccess")
+	require.NoError(t, e.p.VerifyAccess(t.Context(), latest.Access, nil), "VerifyAccess asks no store without RevokeAccess")
 
 	e.clock.Advance(23*time.Hour + 59*time.Minute)
 	_, err = e.p.Refresh(t.Context(), latest.Refresh)
@@ -759,7 +794,7 @@ func TestConcurrentRefreshWithRotation(t *testing.T) {
 			var (
 				wg      sync.WaitGroup
 				mu      sync.Mutex
-				results = map[jwt.Pair]int{}
+				results = map[string]int{} // by refresh token
 				errs    []error
 			)
 			for range 100 {
@@ -771,7 +806,7 @@ func TestConcurrentRefreshWithRotation(t *testing.T) {
 						errs = append(errs, err)
 						return
 					}
-					results[got]++
+					results[got.Refresh]++
 				})
 			}
 			wg.Wait()
@@ -795,78 +830,120 @@ type failingStore struct {
 	fail string
 }
 
-func (s *failingStore) Consume(ctx context.Context, id string, value []byte, until time.Time) ([]byte, bool, error) {
-	if s.fail == "Consume" {
-		return nil, true, errStoreDown
-	}
-	return s.Store.Consume(ctx, id, value, until)
-}
-
-func (s *failingStore) Revoke(ctx context.Context, id string, until time.Time) error {
-	if s.fail == "Revoke" {
+func (s *failingStore) Create(ctx context.Context, ses jwt.Session) error {
+	if s.fail == "Create" {
 		return errStoreDown
 	}
-	return s.Store.Revoke(ctx, id, until)
+	return s.Store.Create(ctx, ses)
 }
 
-func (s *failingStore) RevokeSession(ctx context.Context, sid string, until time.Time) error {
-	if s.fail == "RevokeSession" {
+func (s *failingStore) Session(ctx context.Context, sid string) (jwt.Session, error) {
+	if s.fail == "Session" {
+		return jwt.Session{}, errStoreDown
+	}
+	return s.Store.Session(ctx, sid)
+}
+
+func (s *failingStore) Refresh(ctx context.Context, sid, from, to, nonce string, at, expires time.Time) (jwt.Session, bool, error) {
+	if s.fail == "Refresh" {
+		return jwt.Session{}, true, errStoreDown
+	}
+	return s.Store.Refresh(ctx, sid, from, to, nonce, at, expires)
+}
+
+func (s *failingStore) End(ctx context.Context, sid string, expires time.Time) error {
+	if s.fail == "End" {
 		return errStoreDown
 	}
-	return s.Store.RevokeSession(ctx, sid, until)
+	return s.Store.End(ctx, sid, expires)
 }
 
-func (s *failingStore) Revoked(ctx context.Context, id, sid string) (bool, error) {
-	if s.fail == "Revoked" {
-		return false, errStoreDown
+func (s *failingStore) EndAll(ctx context.Context, subject string) (int, error) {
+	if s.fail == "EndAll" {
+		return 0, errStoreDown
 	}
-	return s.Store.Revoked(ctx, id, sid)
+	return s.Store.EndAll(ctx, subject)
 }
 
+func (s *failingStore) List(ctx context.Context, subject string) ([]jwt.Session, error) {
+	if s.fail == "List" {
+		return nil, errStoreDown
+	}
+	return s.Store.List(ctx, subject)
+}
+
+// TestStoreFailureFailsClosed checks that a Store that fails never lets a
+// token through, nor issues one, and that OnEvent hears of it.
 func TestStoreFailureFailsClosed(t *testing.T) {
+	refresh := func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+		_, err := p.Refresh(context.Background(), pair.Refresh)
+		return err
+	}
 	tests := []struct {
 		name   string
 		fail   string
 		rotate bool
+		access bool // RevokeAccess
 		op     func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error
 	}{
-		{name: "refresh: Revoked", fail: "Revoked", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
-			_, err := p.Refresh(context.Background(), pair.Refresh)
+		{name: "issue: Create", fail: "Create", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+			got, err := p.Issue(context.Background(), "42", nil)
+			if got != (jwt.Pair{}) {
+				return errors.New("a pair issued without its session")
+			}
 			return err
 		}},
-		{name: "rotating refresh: Consume", fail: "Consume", rotate: true, op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
-			_, err := p.Refresh(context.Background(), pair.Refresh)
-			return err
-		}},
-		{name: "reuse: RevokeSession", fail: "RevokeSession", rotate: true, op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
-			// The token is consumed already in the shared store.
-			_, err := e.p.Refresh(context.Background(), pair.Refresh)
-			if err != nil {
+		{name: "refresh: Session", fail: "Session", op: refresh},
+		{name: "refresh: Refresh", fail: "Refresh", op: refresh},
+		{name: "rotating refresh: Refresh", fail: "Refresh", rotate: true, op: refresh},
+		{name: "reuse: End", fail: "End", rotate: true, op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+			// The token is replaced already in the shared store.
+			if _, err := e.p.Refresh(context.Background(), pair.Refresh); err != nil {
 				return err
 			}
-			_, err = p.Refresh(context.Background(), pair.Refresh)
-			return err
+			return refresh(e, p, pair)
 		}},
-		{name: "verify any type: Revoked", fail: "Revoked", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+		{name: "verify any type: Session", fail: "Session", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
 			return p.VerifyAnyType(context.Background(), pair.Refresh, nil)
 		}},
-		{name: "logout: Revoked", fail: "Revoked", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+		{name: "verify access: Session", fail: "Session", access: true, op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+			return p.VerifyAccess(context.Background(), pair.Access, nil)
+		}},
+		{name: "logout: Session", fail: "Session", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
 			return p.Revoke(context.Background(), pair.Refresh)
 		}},
-		{name: "logout: Revoke", fail: "Revoke", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+		{name: "logout: End", fail: "End", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
 			return p.Revoke(context.Background(), pair.Refresh)
 		}},
-		{name: "revoke session", fail: "RevokeSession", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+		{name: "revoke session: End", fail: "End", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
 			return p.RevokeSession(context.Background(), "0123456789abcdef0123456789abcdef")
+		}},
+		{name: "revoke subject: EndAll", fail: "EndAll", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+			_, err := p.RevokeSubject(context.Background(), "42")
+			return err
+		}},
+		{name: "sessions: List", fail: "List", op: func(e *pairEnv, p *jwt.Pairs, pair jwt.Pair) error {
+			_, err := p.Sessions(context.Background(), "42")
+			return err
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newPairEnv(t, func(c *jwt.PairConfig) { c.Rotate = tt.rotate })
-			p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, Rotate: tt.rotate, Store: &failingStore{Store: e.store, fail: tt.fail}, Expect: jwt.Expect{Now: e.clock.Now}})
+			var events []jwt.Event
+			p, err := jwt.NewPairs(jwt.PairConfig{
+				Signer: e.key, Rotate: tt.rotate, RevokeAccess: tt.access, NoReuseGrace: true,
+				Store:   &failingStore{Store: e.store, fail: tt.fail},
+				Expect:  jwt.Expect{Now: e.clock.Now},
+				OnEvent: func(_ context.Context, ev jwt.Event) { events = append(events, ev) },
+			})
 			require.NoError(t, err)
 			pair := e.issue(t)
 			require.ErrorIs(t, tt.op(e, p, pair), errStoreDown)
+			require.NotEmpty(t, events)
+			last := events[len(events)-1]
+			assert.Equal(t, jwt.EventStoreError, last.Kind)
+			assert.ErrorIs(t, last.Err, errStoreDown)
 		})
 	}
 }

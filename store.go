@@ -1,101 +1,128 @@
 package jwt
 
 import (
-	"bytes"
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
 
-// Store keeps the state the pair manager needs across requests: which
-// refresh tokens have been used, and which tokens and sessions have been
-// revoked. A token is named by its id (the jti claim) and a session by its
-// session id (the sid claim). The two kinds of name live apart: a token id
-// and a session id that happen to be equal never affect each other.
-//
-// Every entry is kept until a time given by the caller, normally the expiry
-// of the token or session it describes, and is gone once that time has
-// passed: a token that has expired fails verification anyway, so nothing
-// is lost by forgetting it. An entry is present while its time is after
-// the store's current time. A call whose time is not after the current
-// time has nothing to keep: it succeeds and stores nothing new, though it
-// may still change an entry that is present (see Revoke). Writing an entry
-// that exists with a later time extends its life, and never shortens it.
-//
-// Implementations must be safe for concurrent use, by many goroutines and,
-// for shared stores, by many processes. Each method returns the error of ctx
-// when ctx is done, and any failure to reach the backing storage as an
-// error: a caller must never read an error as "not revoked". The package
-// storetest checks an implementation against this contract.
-type Store interface {
-	// Consume atomically records the first use of the token id, keeping
-	// value until the time until. first reports whether this call was the
-	// first use: of any number of concurrent calls with one id, exactly one
-	// sees first true. When it was not, prior is the value stored by the
-	// first use, or empty if the id was revoked with Revoke; the entry is
-	// left as it was. An id never seen before is a first use. When until
-	// is not after the current time and the id is not present, Consume
-	// reports a first use and stores nothing. An empty id is an error
-	// wrapping ErrStoreEmptyID, and an empty value one wrapping
-	// ErrStoreEmptyValue; neither stores anything.
-	Consume(ctx context.Context, id string, value []byte, until time.Time) (prior []byte, first bool, err error)
-
-	// Revoke records the token id as revoked until the time until. A value
-	// stored by Consume is replaced, so a later Consume of the id reports
-	// first false with an empty prior. When the id is already present its
-	// life becomes the later of its own and until. Revoking twice is
-	// harmless. An empty id is an error wrapping ErrStoreEmptyID.
-	Revoke(ctx context.Context, id string, until time.Time) error
-
-	// RevokeSession records the session sid as revoked until the time
-	// until. When the session is already revoked its life becomes the
-	// later of its own and until. Revoking twice is harmless. An empty sid
-	// is an error wrapping ErrStoreEmptyID.
-	RevokeSession(ctx context.Context, sid string, until time.Time) error
-
-	// Revoked reports whether the token id has been consumed or revoked,
-	// or the session sid revoked. Either argument may be empty, and is then
-	// not asked about; when both are empty Revoked reports false. A shared
-	// store answers in one round trip.
-	Revoked(ctx context.Context, id, sid string) (bool, error)
+// Session is what a [Store] keeps of one login: the tokens of a pair, and
+// every token refreshed from them, carry its ID as their session claim
+// (sid). A Session holds ids and times only, never a token or a secret.
+type Session struct {
+	// ID is the session id.
+	ID string
+	// Subject is the subject the session was issued for.
+	Subject string
+	// Created is the time of the login.
+	Created time.Time
+	// Refreshed is the time of the last refresh, Created before the first.
+	Refreshed time.Time
+	// Expires is when the store may forget the session: no token of it is
+	// valid after it.
+	Expires time.Time
+	// Token is the id (jti) of the session's current refresh token.
+	Token string
+	// Previous is the id of the refresh token that the last refresh
+	// replaced, and Nonce the nonce of that refresh; both are empty
+	// before the first.
+	Previous, Nonce string
+	// Ended is set once the session has been ended: a logout, a session
+	// or subject revocation, or a detected reuse. An ended session is
+	// kept until Expires so that its tokens are refused, and is never
+	// live again.
+	Ended bool
 }
 
-// MemoryStore is a [Store] that keeps its entries in the memory of one
-// process. It suits a single instance; entries are lost when the process
-// ends. Services that run several instances need a shared store, such as
-// the one in the redisstore module.
+// Store keeps the sessions of a [Pairs]: which logins are live, and which
+// refresh token is the current one of each. Every refresh token of a
+// session is refused unless the Store holds the session, not ended: after
+// a logout, and after the Store has lost its memory (a Redis restarted
+// without persistence), its tokens are refused, never trusted. A Store
+// fails closed: any failure to answer is an error, and the pair manager
+// refuses the token.
+//
+// Every session is kept until its Expires time and is gone once that time
+// has passed, the store's clock deciding. Ending a session keeps it, ended,
+// until then.
+//
+// Implementations must be safe for concurrent use, by many goroutines and,
+// for shared stores, by many processes. Each method returns the error of
+// ctx when ctx is done, and returns by ctx's deadline. The package
+// storetest checks an implementation against this contract.
+type Store interface {
+	// Create records s, a new session. Its ID, Subject and Token must
+	// not be empty (ErrStoreEmptyID). Creating a session whose ID is
+	// already held is an error wrapping ErrStoreExists, and changes
+	// nothing. A session whose Expires is not after the store's current
+	// time is not kept.
+	Create(ctx context.Context, s Session) error
+
+	// Session returns the session sid, ended or not, or an error wrapping
+	// ErrNoSession when the store holds none: never created, expired, or
+	// forgotten.
+	Session(ctx context.Context, sid string) (Session, error)
+
+	// Refresh atomically records a refresh of session sid presented with
+	// the refresh token from. When from is the session's current Token
+	// and the session is not ended, it sets Previous to from, Token to to
+	// (to equals from when refresh tokens are not rotated), Nonce to
+	// nonce, Refreshed to at and Expires to the later of its own and
+	// expires, and returns the session so changed with done true: of any
+	// number of concurrent calls with one from, exactly one does this.
+	// When the call repeats the one that did (from is Previous and nonce
+	// is Nonce: a reply lost and the call retried), it returns the
+	// session with done true and changes nothing. Otherwise it changes
+	// nothing and returns the session as it is with done false, or an
+	// error wrapping ErrNoSession. An empty sid, from, to or nonce is an
+	// error wrapping ErrStoreEmptyID.
+	Refresh(ctx context.Context, sid, from, to, nonce string, at, expires time.Time) (s Session, done bool, err error)
+
+	// End ends the session sid and keeps it, ended, until the later of
+	// its Expires and expires. A session the store does not hold is
+	// recorded ended, with no subject, until expires, so that its tokens
+	// stay refused. Ending an ended session is harmless.
+	End(ctx context.Context, sid string, expires time.Time) error
+
+	// EndAll ends every session of subject and returns how many it ended.
+	EndAll(ctx context.Context, subject string) (int, error)
+
+	// List returns the sessions of subject that are not ended, oldest
+	// first.
+	List(ctx context.Context, subject string) ([]Session, error)
+}
+
+// MemoryStore is a [Store] that keeps its sessions in the memory of one
+// process. It suits a single instance: its sessions are lost when the
+// process ends, and so every token issued before is refused after a
+// restart. Services that run several instances need a shared store, such
+// as the one in the redisstore module.
 //
 // The zero value is ready to use. A MemoryStore is safe for concurrent use
 // and must not be copied after first use. It starts no goroutines: expired
-// entries are removed by the calls that write, oldest first, so memory is
-// bounded by the live entries plus those that expired since the last write,
-// and each call pays for its share of the clean-up in amortised
-// logarithmic time.
+// sessions are removed by the calls that write, oldest first, and each
+// call pays for its share of the clean-up in amortised logarithmic time.
+// Memory is bounded by the sessions that have not expired: a session takes
+// about 400 bytes with its ids, whatever the number of its refreshes.
 type MemoryStore struct {
-	// Now returns the current time, which decides when entries expire.
+	// Now returns the current time, which decides when sessions expire.
 	// Nil means time.Now. Set it before first use.
 	Now func() time.Time
 
-	mu      sync.RWMutex
-	entries map[memKey]*memEntry
-	expiry  expiryQueue
-	peak    int // most entries held since the map was last rebuilt
+	mu       sync.RWMutex
+	sessions map[string]*memSession
+	subjects map[string]map[string]struct{} // the sessions not ended of each subject
+	expiry   expiryQueue
+	peak     int // most sessions held since the map was last rebuilt
 }
 
-// memKey names an entry: token ids and session ids are kept apart.
-type memKey struct {
-	session bool
-	id      string
-}
-
-// memEntry is one stored entry. A nil value means revoked.
-type memEntry struct {
-	key   memKey
-	value []byte
-	until time.Time
-	index int // position in the expiry queue
+// memSession is one stored session and its place in the expiry queue.
+type memSession struct {
+	Session
+	index int
 }
 
 func (s *MemoryStore) now() time.Time {
@@ -105,139 +132,210 @@ func (s *MemoryStore) now() time.Time {
 	return time.Now()
 }
 
-// Consume atomically records the first use of the token id, keeping a copy
-// of value until the time until. It follows the contract of [Store].
-// The returned prior is a copy that the caller may keep.
-func (s *MemoryStore) Consume(ctx context.Context, id string, value []byte, until time.Time) ([]byte, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, false, err
-	}
-	if id == "" {
-		return nil, false, fmt.Errorf("%w in MemoryStore.Consume", ErrStoreEmptyID)
-	}
-	if len(value) == 0 {
-		return nil, false, fmt.Errorf("%w in MemoryStore.Consume", ErrStoreEmptyValue)
-	}
-	now := s.now()
-	key := memKey{id: id}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.prune(now)
-	if e, ok := s.entries[key]; ok {
-		return bytes.Clone(e.value), false, nil
-	}
-	if until.After(now) {
-		s.insert(key, bytes.Clone(value), until)
-	}
-	return nil, true, nil
-}
-
-// Revoke records the token id as revoked until the time until. It follows
-// the contract of [Store].
-func (s *MemoryStore) Revoke(ctx context.Context, id string, until time.Time) error {
-	return s.revoke(ctx, "Revoke", memKey{id: id}, until)
-}
-
-// RevokeSession records the session sid as revoked until the time until.
-// It follows the contract of [Store].
-func (s *MemoryStore) RevokeSession(ctx context.Context, sid string, until time.Time) error {
-	return s.revoke(ctx, "RevokeSession", memKey{session: true, id: sid}, until)
-}
-
-// revoke marks key as revoked; method names the caller in errors.
-func (s *MemoryStore) revoke(ctx context.Context, method string, key memKey, until time.Time) error {
+// Create records a new session. It follows the contract of [Store].
+func (s *MemoryStore) Create(ctx context.Context, ses Session) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if key.id == "" {
-		return fmt.Errorf("%w in MemoryStore.%s", ErrStoreEmptyID, method)
+	if ses.ID == "" || ses.Subject == "" || ses.Token == "" {
+		return fmt.Errorf("%w in MemoryStore.Create", ErrStoreEmptyID)
 	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prune(now)
-	if e, ok := s.entries[key]; ok {
-		e.value = nil
-		if until.After(e.until) {
-			e.until = until
-			heap.Fix(&s.expiry, e.index)
-		}
-		return nil
+	if _, ok := s.sessions[ses.ID]; ok {
+		return fmt.Errorf("%w: session %q", ErrStoreExists, ses.ID)
 	}
-	if until.After(now) {
-		s.insert(key, nil, until)
+	if ses.Expires.After(now) {
+		ses.Ended = false
+		s.insert(ses)
 	}
 	return nil
 }
 
-// Revoked reports whether the token id has been consumed or revoked, or
-// the session sid revoked. It follows the contract of [Store].
-func (s *MemoryStore) Revoked(ctx context.Context, id, sid string) (bool, error) {
+// Session returns the session sid. It follows the contract of [Store].
+func (s *MemoryStore) Session(ctx context.Context, sid string) (Session, error) {
 	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	if id == "" && sid == "" {
-		return false, nil
+		return Session{}, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	// Reads do not prune, so that they can share the lock; an entry that
-	// has expired but is not yet pruned is checked here. The clock is read
-	// only when an entry is found, since most tokens asked about are not.
-	var found *memEntry
-	if id != "" {
-		found = s.entries[memKey{id: id}]
+	// Reads do not prune, so that they can share the lock; a session
+	// that has expired but is not yet pruned is passed over here.
+	if e := s.sessions[sid]; e != nil && e.Expires.After(s.now()) {
+		return e.Session, nil
 	}
-	if sid != "" {
-		if e := s.entries[memKey{session: true, id: sid}]; e != nil && (found == nil || e.until.After(found.until)) {
-			found = e
+	return Session{}, ErrNoSession
+}
+
+// Refresh records a refresh of session sid. It follows the contract of
+// [Store].
+func (s *MemoryStore) Refresh(ctx context.Context, sid, from, to, nonce string, at, expires time.Time) (Session, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Session{}, false, err
+	}
+	if sid == "" || from == "" || to == "" || nonce == "" {
+		return Session{}, false, fmt.Errorf("%w in MemoryStore.Refresh", ErrStoreEmptyID)
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(now)
+	e := s.sessions[sid]
+	switch {
+	case e == nil:
+		return Session{}, false, ErrNoSession
+	case e.Ended:
+		return e.Session, false, nil
+	case e.Token == from:
+		e.Previous, e.Token, e.Nonce, e.Refreshed = from, to, nonce, at
+		if expires.After(e.Expires) {
+			e.Expires = expires
+			heap.Fix(&s.expiry, e.index)
+		}
+		return e.Session, true, nil
+	}
+	return e.Session, e.Previous == from && e.Nonce == nonce, nil
+}
+
+// End ends the session sid. It follows the contract of [Store].
+func (s *MemoryStore) End(ctx context.Context, sid string, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if sid == "" {
+		return fmt.Errorf("%w in MemoryStore.End", ErrStoreEmptyID)
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(now)
+	if e := s.sessions[sid]; e != nil {
+		s.end(e, expires)
+	} else if expires.After(now) {
+		s.insert(Session{ID: sid, Expires: expires, Ended: true})
+	}
+	return nil
+}
+
+// EndAll ends every session of subject. It follows the contract of
+// [Store].
+func (s *MemoryStore) EndAll(ctx context.Context, subject string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if subject == "" {
+		return 0, fmt.Errorf("%w in MemoryStore.EndAll", ErrStoreEmptyID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(s.now())
+	n := 0
+	for sid := range s.subjects[subject] {
+		s.end(s.sessions[sid], time.Time{})
+		n++
+	}
+	return n, nil
+}
+
+// List returns the sessions of subject that are not ended. It follows the
+// contract of [Store].
+func (s *MemoryStore) List(ctx context.Context, subject string) ([]Session, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	now := s.now()
+	var list []Session
+	for sid := range s.subjects[subject] {
+		if e := s.sessions[sid]; e.Expires.After(now) {
+			list = append(list, e.Session)
 		}
 	}
-	return found != nil && found.until.After(s.now()), nil
+	slices.SortFunc(list, func(a, b Session) int { return a.Created.Compare(b.Created) })
+	return list, nil
 }
 
-// insert adds a new entry. The caller holds s.mu for writing.
-func (s *MemoryStore) insert(key memKey, value []byte, until time.Time) {
-	if s.entries == nil {
-		s.entries = make(map[memKey]*memEntry)
+// end marks e ended until the later of its time and expires. The caller
+// holds s.mu for writing.
+func (s *MemoryStore) end(e *memSession, expires time.Time) {
+	if !e.Ended {
+		e.Ended = true
+		s.unindex(e)
 	}
-	e := &memEntry{key: key, value: value, until: until}
-	s.entries[key] = e
-	heap.Push(&s.expiry, e)
-	s.peak = max(s.peak, len(s.entries))
+	if expires.After(e.Expires) {
+		e.Expires = expires
+		heap.Fix(&s.expiry, e.index)
+	}
 }
 
-// prune removes every entry whose time is not after now. Each entry is
-// removed once, so the cost is amortised over the calls that added them.
-// The caller holds s.mu for writing.
+// insert adds a new session. The caller holds s.mu for writing.
+func (s *MemoryStore) insert(ses Session) {
+	if s.sessions == nil {
+		s.sessions = make(map[string]*memSession)
+		s.subjects = make(map[string]map[string]struct{})
+	}
+	e := &memSession{Session: ses}
+	s.sessions[ses.ID] = e
+	heap.Push(&s.expiry, e)
+	if !ses.Ended {
+		ids := s.subjects[ses.Subject]
+		if ids == nil {
+			ids = make(map[string]struct{}, 1)
+			s.subjects[ses.Subject] = ids
+		}
+		ids[ses.ID] = struct{}{}
+	}
+	s.peak = max(s.peak, len(s.sessions))
+}
+
+// unindex removes e from the sessions of its subject. The caller holds
+// s.mu for writing.
+func (s *MemoryStore) unindex(e *memSession) {
+	if ids := s.subjects[e.Subject]; ids != nil {
+		delete(ids, e.ID)
+		if len(ids) == 0 {
+			delete(s.subjects, e.Subject)
+		}
+	}
+}
+
+// prune removes every session whose time is not after now. Each session
+// is removed once, so the cost is amortised over the calls that added
+// them. The caller holds s.mu for writing.
 func (s *MemoryStore) prune(now time.Time) {
-	for len(s.expiry) > 0 && !s.expiry[0].until.After(now) {
-		e := heap.Pop(&s.expiry).(*memEntry)
-		delete(s.entries, e.key)
+	for len(s.expiry) > 0 && !s.expiry[0].Expires.After(now) {
+		e := heap.Pop(&s.expiry).(*memSession)
+		delete(s.sessions, e.ID)
+		if !e.Ended {
+			s.unindex(e)
+		}
 	}
 	// A Go map keeps its buckets after deletes, and the queue keeps its
 	// capacity. After a burst, once three quarters of the peak has gone,
-	// copy the live entries into fresh ones: the copy costs less than the
+	// copy the live sessions into fresh ones: the copy costs less than the
 	// deletes that led to it, so it stays amortised.
-	if s.peak >= minRebuild && len(s.entries) <= s.peak/4 {
-		entries := make(map[memKey]*memEntry, 2*len(s.entries))
-		for k, e := range s.entries {
-			entries[k] = e
+	if s.peak >= minRebuild && len(s.sessions) <= s.peak/4 {
+		sessions := make(map[string]*memSession, 2*len(s.sessions))
+		for k, e := range s.sessions {
+			sessions[k] = e
 		}
-		s.entries = entries
+		s.sessions = sessions
 		s.expiry = append(make(expiryQueue, 0, 2*len(s.expiry)), s.expiry...)
-		s.peak = len(s.entries)
+		s.peak = len(s.sessions)
 	}
 }
 
 // minRebuild is the peak size below which prune never rebuilds the map.
 const minRebuild = 1024
 
-// expiryQueue is a min-heap of entries ordered by the time they expire.
-type expiryQueue []*memEntry
+// expiryQueue is a min-heap of sessions ordered by the time they expire.
+type expiryQueue []*memSession
 
 func (q expiryQueue) Len() int           { return len(q) }
-func (q expiryQueue) Less(i, j int) bool { return q[i].until.Before(q[j].until) }
+func (q expiryQueue) Less(i, j int) bool { return q[i].Expires.Before(q[j].Expires) }
 
 func (q expiryQueue) Swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
@@ -246,7 +344,7 @@ func (q expiryQueue) Swap(i, j int) {
 }
 
 func (q *expiryQueue) Push(x any) {
-	e := x.(*memEntry)
+	e := x.(*memSession)
 	e.index = len(*q)
 	*q = append(*q, e)
 }

@@ -58,32 +58,28 @@ func TestMemoryStoreRealTime(t *testing.T) {
 	})
 }
 
+// newSession returns a session of subject created at now that lives for
+// life.
+func newSession(id, subject string, now time.Time, life time.Duration) jwt.Session {
+	return jwt.Session{ID: id, Subject: subject, Created: now, Refreshed: now, Expires: now.Add(life), Token: id + "-t0"}
+}
+
 func TestMemoryStoreZeroValue(t *testing.T) {
 	var s jwt.MemoryStore // Now nil: time.Now
 	ctx := t.Context()
 
-	revoked, err := s.Revoked(ctx, "a", "s")
+	_, err := s.Session(ctx, "s")
+	require.ErrorIs(t, err, jwt.ErrNoSession, "an empty store holds no session")
+	require.NoError(t, s.Create(ctx, newSession("s", "42", time.Now(), time.Hour)))
+	got, err := s.Session(ctx, "s")
 	require.NoError(t, err)
-	assert.False(t, revoked, "an empty store revokes nothing")
+	assert.Equal(t, "42", got.Subject)
 
-	_, first, err := s.Consume(ctx, "a", []byte("v"), time.Now().Add(time.Hour))
-	require.NoError(t, err)
-	assert.True(t, first)
-	require.NoError(t, s.RevokeSession(ctx, "s", time.Now().Add(time.Hour)))
-
-	revoked, err = s.Revoked(ctx, "a", "")
-	require.NoError(t, err)
-	assert.True(t, revoked)
-	revoked, err = s.Revoked(ctx, "", "s")
-	require.NoError(t, err)
-	assert.True(t, revoked)
-
-	// Now nil means time.Now: an entry whose time has passed on the real
+	// Now nil means time.Now: a session whose time has passed on the real
 	// clock is absent.
-	require.NoError(t, s.Revoke(ctx, "b", time.Now().Add(-time.Nanosecond)))
-	revoked, err = s.Revoked(ctx, "b", "")
-	require.NoError(t, err)
-	assert.False(t, revoked)
+	require.NoError(t, s.Create(ctx, newSession("b", "42", time.Now(), -time.Nanosecond)))
+	_, err = s.Session(ctx, "b")
+	require.ErrorIs(t, err, jwt.ErrNoSession)
 }
 
 func TestMemoryStorePrunes(t *testing.T) {
@@ -92,33 +88,54 @@ func TestMemoryStorePrunes(t *testing.T) {
 	ctx := t.Context()
 	const batch = 10_000
 
-	// A long-lived entry that pruning must keep.
-	require.NoError(t, s.RevokeSession(ctx, "keep", clock.Now().Add(time.Hour)))
+	// A long-lived session that pruning must keep.
+	require.NoError(t, s.Create(ctx, newSession("keep", "k", clock.Now(), time.Hour)))
 	for round := range 5 {
 		for i := range batch {
 			id := fmt.Sprintf("r%d-%d", round, i)
-			until := clock.Now().Add(time.Minute)
+			require.NoError(t, s.Create(ctx, newSession(id, fmt.Sprint(i%7), clock.Now(), time.Minute)))
 			if i%2 == 0 {
-				require.NoError(t, s.Revoke(ctx, id, until))
+				require.NoError(t, s.End(ctx, id, time.Time{}))
 			} else {
-				_, _, err := s.Consume(ctx, id, []byte("v"), until)
+				_, done, err := s.Refresh(ctx, id, id+"-t0", id+"-t1", "n", clock.Now(), clock.Now().Add(time.Minute))
 				require.NoError(t, err)
+				require.True(t, done)
 			}
 		}
-		entries, queued := jwt.MemoryStoreLen(s)
+		entries, queued, subjects := jwt.MemoryStoreLen(s)
 		require.Equal(t, entries, queued, "map and queue agree")
-		require.LessOrEqual(t, entries, batch+1, "round %d: expired entries were pruned", round)
+		require.LessOrEqual(t, entries, batch+1, "round %d: expired sessions were pruned", round)
+		require.LessOrEqual(t, subjects, 8, "round %d: the subject index holds live sessions' subjects", round)
 		clock.Advance(time.Minute)
 	}
 
 	// One more write prunes everything that has expired.
-	require.NoError(t, s.Revoke(ctx, "last", clock.Now().Add(time.Minute)))
-	entries, queued := jwt.MemoryStoreLen(s)
-	assert.Equal(t, 2, entries, "only the live entries remain")
+	require.NoError(t, s.Create(ctx, newSession("last", "l", clock.Now(), time.Minute)))
+	entries, queued, subjects := jwt.MemoryStoreLen(s)
+	assert.Equal(t, 2, entries, "only the live sessions remain")
 	assert.Equal(t, 2, queued)
-	revoked, err := s.Revoked(ctx, "", "keep")
-	require.NoError(t, err)
-	assert.True(t, revoked, "a live entry survives pruning")
+	assert.Equal(t, 2, subjects)
+	_, err := s.Session(ctx, "keep")
+	require.NoError(t, err, "a live session survives pruning")
+}
+
+// TestMemoryStoreRotationDoesNotGrow checks that a session's memory does
+// not grow with its refreshes: a rotation replaces the session's record.
+func TestMemoryStoreRotationDoesNotGrow(t *testing.T) {
+	clock := newFakeClock()
+	s := &jwt.MemoryStore{Now: clock.Now}
+	ctx := t.Context()
+	require.NoError(t, s.Create(ctx, newSession("s", "42", clock.Now(), time.Hour)))
+	token := "s-t0"
+	for i := range 10_000 {
+		next := fmt.Sprintf("s-t%d", i+1)
+		_, done, err := s.Refresh(ctx, "s", token, next, fmt.Sprint(i), clock.Now(), clock.Now().Add(time.Hour))
+		require.NoError(t, err)
+		require.True(t, done)
+		token = next
+	}
+	entries, queued, subjects := jwt.MemoryStoreLen(s)
+	assert.Equal(t, [3]int{1, 1, 1}, [3]int{entries, queued, subjects})
 }
 
 func TestMemoryStoreExtendKeepsQueueOrder(t *testing.T) {
@@ -126,19 +143,19 @@ func TestMemoryStoreExtendKeepsQueueOrder(t *testing.T) {
 	s := &jwt.MemoryStore{Now: clock.Now}
 	ctx := t.Context()
 	now := clock.Now()
-	// Extend the earliest entry past the others, then expire the others:
-	// the extended one must be pruned last, not first.
-	require.NoError(t, s.Revoke(ctx, "a", now.Add(time.Second)))
-	require.NoError(t, s.Revoke(ctx, "b", now.Add(2*time.Second)))
-	require.NoError(t, s.Revoke(ctx, "c", now.Add(3*time.Second)))
-	require.NoError(t, s.Revoke(ctx, "a", now.Add(10*time.Second)))
+	// Extend the earliest session past the others, then expire the
+	// others: the extended one must be pruned last, not first.
+	require.NoError(t, s.Create(ctx, newSession("a", "x", now, time.Second)))
+	require.NoError(t, s.Create(ctx, newSession("b", "x", now, 2*time.Second)))
+	require.NoError(t, s.Create(ctx, newSession("c", "x", now, 3*time.Second)))
+	require.NoError(t, s.End(ctx, "a", now.Add(10*time.Second)))
 	clock.Advance(5 * time.Second)
-	require.NoError(t, s.Revoke(ctx, "d", now.Add(time.Hour)))
-	entries, _ := jwt.MemoryStoreLen(s)
+	require.NoError(t, s.Create(ctx, newSession("d", "x", clock.Now(), time.Hour)))
+	entries, _, _ := jwt.MemoryStoreLen(s)
 	assert.Equal(t, 2, entries, "b and c pruned, a and d kept")
-	revoked, err := s.Revoked(ctx, "a", "")
+	got, err := s.Session(ctx, "a")
 	require.NoError(t, err)
-	assert.True(t, revoked)
+	assert.True(t, got.Ended)
 }
 
 // TestMemoryStoreStartsNoGoroutines looks for goroutines of the package in
@@ -147,16 +164,20 @@ func TestMemoryStoreExtendKeepsQueueOrder(t *testing.T) {
 func TestMemoryStoreStartsNoGoroutines(t *testing.T) {
 	s := &jwt.MemoryStore{}
 	ctx := t.Context()
-	until := time.Now().Add(time.Hour)
+	now := time.Now()
 	for i := range 1000 {
 		id := fmt.Sprint(i)
-		_, _, err := s.Consume(ctx, id, []byte("v"), until)
+		require.NoError(t, s.Create(ctx, newSession(id, "42", now, time.Hour)))
+		_, _, err := s.Refresh(ctx, id, id+"-t0", id+"-t1", "n", now, now.Add(time.Hour))
 		require.NoError(t, err)
-		require.NoError(t, s.Revoke(ctx, id, until))
-		require.NoError(t, s.RevokeSession(ctx, id, until))
-		_, err = s.Revoked(ctx, id, id)
+		require.NoError(t, s.End(ctx, id, time.Time{}))
+		_, err = s.Session(ctx, id)
 		require.NoError(t, err)
 	}
+	_, err := s.EndAll(ctx, "42")
+	require.NoError(t, err)
+	_, err = s.List(ctx, "42")
+	require.NoError(t, err)
 	// Counting goroutines would race with the tests running in parallel;
 	// a goroutine the package started names it as its creator.
 	buf := make([]byte, 1<<20)
@@ -166,62 +187,57 @@ func TestMemoryStoreStartsNoGoroutines(t *testing.T) {
 
 func BenchmarkMemoryStore(b *testing.B) {
 	ctx := b.Context()
-	until := time.Now().Add(time.Hour)
-	value := []byte("refresh-token-jti-of-the-successor")
-
-	b.Run("Consume/First", func(b *testing.B) {
-		// Each call uses a new id and the clock moves a microsecond per
-		// call, so entries living a millisecond are pruned as they go:
-		// the steady state of a busy server.
+	b.Run("Refresh", func(b *testing.B) {
+		// Each session lives a millisecond and the clock moves a
+		// microsecond per call, so sessions are pruned as they go: the
+		// steady state of a busy server, one login and one rotation a
+		// call.
 		clock := newFakeClock()
 		s := &jwt.MemoryStore{Now: clock.Now}
 		ids := make([]string, 1<<16)
 		for i := range ids {
-			ids[i] = fmt.Sprintf("jti-%d", i)
+			ids[i] = fmt.Sprintf("sid-%d", i)
 		}
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
 			clock.Advance(time.Microsecond)
-			_, first, err := s.Consume(ctx, ids[i%len(ids)], value, clock.Now().Add(time.Millisecond))
-			if err != nil || !first {
-				b.Fatal(err, first)
+			id := ids[i%len(ids)]
+			now := clock.Now()
+			ses := jwt.Session{ID: id, Subject: "42", Created: now, Refreshed: now, Expires: now.Add(time.Millisecond), Token: "t0"}
+			if err := s.Create(ctx, ses); err != nil {
+				b.Fatal(err)
+			}
+			if _, done, err := s.Refresh(ctx, id, "t0", "t1", "n", now, now.Add(time.Millisecond)); err != nil || !done {
+				b.Fatal(err, done)
 			}
 			i++
 		}
 	})
-	b.Run("Consume/Again", func(b *testing.B) {
+	b.Run("Session", func(b *testing.B) {
 		s := &jwt.MemoryStore{}
-		if _, _, err := s.Consume(ctx, "jti", value, until); err != nil {
+		now := time.Now()
+		for i := range 10_000 {
+			if err := s.Create(ctx, newSession(fmt.Sprintf("sid-%d", i), "42", now, time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := s.Session(ctx, "sid-5000"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SessionParallel", func(b *testing.B) {
+		s := &jwt.MemoryStore{}
+		if err := s.Create(ctx, newSession("sid", "42", time.Now(), time.Hour)); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
-		for b.Loop() {
-			if _, first, err := s.Consume(ctx, "jti", value, until); err != nil || first {
-				b.Fatal(err, first)
-			}
-		}
-	})
-	b.Run("Revoked", func(b *testing.B) {
-		s := &jwt.MemoryStore{}
-		for i := range 10_000 {
-			if err := s.RevokeSession(ctx, fmt.Sprintf("sid-%d", i), until); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := s.Revoked(ctx, "jti-unknown", "sid-unknown"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("RevokedParallel", func(b *testing.B) {
-		s := &jwt.MemoryStore{}
-		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if _, err := s.Revoked(ctx, "jti-unknown", "sid-unknown"); err != nil {
+				if _, err := s.Session(ctx, "sid"); err != nil {
 					b.Fatal(err)
 				}
 			}
