@@ -36,7 +36,7 @@ func benchSigners(b *testing.B) []jwt.Signer {
 			require.NoError(b, err)
 			s, err = jwt.NewECDSASigner(alg, k)
 		case jwt.EdDSA:
-			s, err = jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32)))
+			s, err = jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32)))
 		}
 		require.NoError(b, err)
 		out = append(out, s)

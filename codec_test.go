@@ -511,7 +511,7 @@ var codecKey = func() *jwt.HMAC {
 // codecEdKey is the EdDSA key of the token-level half of FuzzClaimsCodec:
 // its tokens take the general path, as do codecKey's with another header.
 var codecEdKey = func() *jwt.EdDSASigner {
-	k, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(make([]byte, 32)))
+	k, err := jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(make([]byte, 32)))
 	if err != nil {
 		panic(err)
 	}

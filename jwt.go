@@ -32,12 +32,14 @@ const (
 	ES256 Algorithm = "ES256" // ECDSA on P-256 with SHA-256
 	ES384 Algorithm = "ES384" // ECDSA on P-384 with SHA-384
 	ES512 Algorithm = "ES512" // ECDSA on P-521 with SHA-512
-	EdDSA Algorithm = "EdDSA" // Ed25519 (RFC 8037)
+	EdDSA Algorithm = "EdDSA" // Ed25519 (RFC 8037), the name RFC 9864 deprecates
+	// Ed25519 is Ed25519 under the fully-specified name of RFC 9864.
+	Ed25519 Algorithm = "Ed25519"
 )
 
 // Algorithms lists every algorithm of this package, in the order above.
 func Algorithms() []Algorithm {
-	return []Algorithm{HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA}
+	return []Algorithm{HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519}
 }
 
 // Signer signs the signing input of a token (the encoded header, a dot and

@@ -138,8 +138,8 @@ func testSigners(t testing.TB) []jwt.Signer {
 		case 'R', 'P':
 			s, err = jwt.NewRSASigner(alg, rsaKey)
 		case 'E':
-			if alg == jwt.EdDSA {
-				s, err = jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(make([]byte, 32)))
+			if alg == jwt.EdDSA || alg == jwt.Ed25519 {
+				s, err = jwt.NewEdDSASigner(alg, ed25519.NewKeyFromSeed(make([]byte, 32)))
 				break
 			}
 			curve := map[jwt.Algorithm]elliptic.Curve{jwt.ES256: elliptic.P256(), jwt.ES384: elliptic.P384(), jwt.ES512: elliptic.P521()}[alg]
@@ -296,7 +296,7 @@ func TestVerifyDoesNotCopyTheSigningInput(t *testing.T) {
 	kid := strings.Repeat("k", 4000)
 	hmacKey, err := jwt.NewHMAC(jwt.HS256, []byte(strings.Repeat("k", 32)))
 	require.NoError(t, err)
-	edKey, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(make([]byte, 32)))
+	edKey, err := jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(make([]byte, 32)))
 	require.NoError(t, err)
 	rsaKey, err := jwt.NewRSASigner(jwt.RS256, rsaTestKey(t))
 	require.NoError(t, err)
@@ -321,4 +321,35 @@ func TestVerifyDoesNotCopyTheSigningInput(t *testing.T) {
 			assert.Less(t, perVerify, uint64(header/2), "bytes allocated per Verify")
 		})
 	}
+}
+
+// TestEd25519AlgorithmName checks RFC 9864's name for Ed25519 signatures:
+// a key made for Ed25519 signs tokens whose alg is Ed25519 and verifies
+// them; one made for EdDSA, the same signature under its older name,
+// refuses them, since the key fixes the name it accepts.
+func TestEd25519AlgorithmName(t *testing.T) {
+	seed := ed25519.NewKeyFromSeed(make([]byte, 32))
+	s, err := jwt.NewEdDSASigner(jwt.Ed25519, seed)
+	require.NoError(t, err)
+	exp := jwt.NewNumericDate(time.Now().Add(time.Minute))
+	tok, err := jwt.Sign(s, jwt.Claims{Expiry: exp})
+	require.NoError(t, err)
+	u, err := jwt.DecodeUnverified(tok)
+	require.NoError(t, err)
+	assert.Equal(t, jwt.Ed25519, u.Header.Algorithm)
+
+	v, err := jwt.NewEdDSAVerifier(jwt.Ed25519, seed.Public().(ed25519.PublicKey))
+	require.NoError(t, err)
+	require.NoError(t, jwt.Verify(tok, v, nil))
+	old, err := jwt.NewEdDSAVerifier(jwt.EdDSA, seed.Public().(ed25519.PublicKey))
+	require.NoError(t, err)
+	require.ErrorIs(t, jwt.Verify(tok, old, nil), jwt.ErrAlgorithm)
+
+	_, err = jwt.NewEdDSASigner(jwt.ES256, seed)
+	require.ErrorIs(t, err, jwt.ErrKeyMismatch)
+	_, err = jwt.NewEdDSAVerifier(jwt.RS256, seed.Public().(ed25519.PublicKey))
+	require.ErrorIs(t, err, jwt.ErrKeyMismatch)
+	viaNewSigner, err := jwt.NewSigner(jwt.Ed25519, seed)
+	require.NoError(t, err)
+	assert.Equal(t, jwt.Ed25519, viaNewSigner.Algorithm())
 }

@@ -14,7 +14,7 @@ import (
 
 // NewSigner returns the Signer of this package for alg and key: an
 // *rsa.PrivateKey for RS* and PS*, an *ecdsa.PrivateKey for ES*, an
-// ed25519.PrivateKey for EdDSA. A key of another type is refused with
+// ed25519.PrivateKey for EdDSA and Ed25519. A key of another type is refused with
 // [ErrKeyMismatch]; the family constructor's checks apply. HMAC secrets
 // are not crypto.Signers: use [NewHMAC].
 func NewSigner(alg Algorithm, key crypto.Signer) (Signer, error) {
@@ -28,8 +28,8 @@ func NewSigner(alg Algorithm, key crypto.Signer) (Signer, error) {
 			return NewECDSASigner(alg, k)
 		}
 	case ed25519.PrivateKey:
-		if alg == EdDSA {
-			return NewEdDSASigner(k)
+		if alg == EdDSA || alg == Ed25519 {
+			return NewEdDSASigner(alg, k)
 		}
 	case nil:
 		return nil, fmt.Errorf("%w: no key", ErrInvalidKey)
@@ -39,7 +39,7 @@ func NewSigner(alg Algorithm, key crypto.Signer) (Signer, error) {
 
 // NewVerifier returns the Verifier of this package for alg and key: an
 // *rsa.PublicKey for RS* and PS*, an *ecdsa.PublicKey for ES*, an
-// ed25519.PublicKey for EdDSA. A private key of those types is taken as its
+// ed25519.PublicKey for EdDSA and Ed25519. A private key of those types is taken as its
 // public half. A key of another type is refused with [ErrKeyMismatch].
 func NewVerifier(alg Algorithm, key crypto.PublicKey) (Verifier, error) {
 	if s, ok := key.(crypto.Signer); ok {
@@ -55,8 +55,8 @@ func NewVerifier(alg Algorithm, key crypto.PublicKey) (Verifier, error) {
 			return NewECDSAVerifier(alg, k)
 		}
 	case ed25519.PublicKey:
-		if alg == EdDSA {
-			return NewEdDSAVerifier(k)
+		if alg == EdDSA || alg == Ed25519 {
+			return NewEdDSAVerifier(alg, k)
 		}
 	case nil:
 		return nil, fmt.Errorf("%w: no key", ErrInvalidKey)

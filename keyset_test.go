@@ -27,7 +27,7 @@ func edSigners(t testing.TB, kids ...string) []*jwt.EdDSASigner {
 	for i, kid := range kids {
 		seed := make([]byte, ed25519.SeedSize)
 		seed[0] = byte(i + 1)
-		s, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(seed))
+		s, err := jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(seed))
 		require.NoError(t, err)
 		out = append(out, s.WithKeyID(kid))
 	}
@@ -191,7 +191,7 @@ func ExampleNewKeySet() {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	// Two issuers' keys, from fixed seeds so that the output is fixed.
 	newKey := func(seed byte, kid string) *jwt.EdDSASigner {
-		s, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(append(make([]byte, 31), seed)))
+		s, err := jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(append(make([]byte, 31), seed)))
 		if err != nil {
 			panic(err)
 		}

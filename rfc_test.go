@@ -84,7 +84,7 @@ func TestRFC8037EdDSASeed(t *testing.T) {
 	x, err := base64.RawURLEncoding.DecodeString(jwk.X)
 	require.NoError(t, err)
 
-	s, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(seed))
+	s, err := jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(seed))
 	require.NoError(t, err)
 	assert.Equal(t, ed25519.PublicKey(x), s.PublicKey())
 
@@ -92,7 +92,7 @@ func TestRFC8037EdDSASeed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, c.SignatureB64, base64.RawURLEncoding.EncodeToString(got))
 
-	v, err := jwt.NewEdDSAVerifier(x)
+	v, err := jwt.NewEdDSAVerifier(jwt.EdDSA, x)
 	require.NoError(t, err)
 	sig, err := b64(c.SignatureB64)
 	require.NoError(t, err)

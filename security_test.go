@@ -780,7 +780,7 @@ func TestAttackWeakKeysRefused(t *testing.T) {
 		priv := ed25519.NewKeyFromSeed(make([]byte, 32))
 		other := ed25519.NewKeyFromSeed(append(make([]byte, 31), 1))
 		bad := append(append(ed25519.PrivateKey{}, priv.Seed()...), other.Public().(ed25519.PublicKey)...)
-		s, err := jwt.NewEdDSASigner(bad)
+		s, err := jwt.NewEdDSASigner(jwt.EdDSA, bad)
 		require.ErrorIs(t, err, jwt.ErrInvalidKey)
 		require.Nil(t, s)
 	})

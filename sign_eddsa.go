@@ -7,26 +7,33 @@ import (
 	"fmt"
 )
 
-// EdDSAVerifier is an Ed25519 public key for EdDSA (RFC 8037). It is a
-// [Verifier] and [Keys], and safe for concurrent use.
+// EdDSAVerifier is an Ed25519 public key for Ed25519 signatures, under
+// either of their names: Ed25519 (RFC 9864) or the older EdDSA (RFC
+// 8037), which RFC 9864 deprecates. It is a [Verifier] and [Keys], and
+// safe for concurrent use.
 type EdDSAVerifier struct {
 	keyMeta
 	pub ed25519.PublicKey
 }
 
-// NewEdDSAVerifier returns a verifier for EdDSA with an Ed25519 public key
-// of exactly ed25519.PublicKeySize bytes. The key is copied.
-func NewEdDSAVerifier(key ed25519.PublicKey) (*EdDSAVerifier, error) {
+// NewEdDSAVerifier returns a verifier for alg, Ed25519 or EdDSA, with an
+// Ed25519 public key of exactly ed25519.PublicKeySize bytes. The key is
+// copied. The two names are one algorithm, but a verifier checks the name
+// it was made for: a token's alg must be that name.
+func NewEdDSAVerifier(alg Algorithm, key ed25519.PublicKey) (*EdDSAVerifier, error) {
+	if alg != EdDSA && alg != Ed25519 {
+		return nil, fmt.Errorf("%w: %q is not an Ed25519 algorithm", ErrKeyMismatch, alg)
+	}
 	if len(key) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("%w: Ed25519 public key of %d bytes", ErrInvalidKey, len(key))
 	}
-	return &EdDSAVerifier{keyMeta: newKeyMeta(EdDSA, ""), pub: bytes.Clone(key)}, nil
+	return &EdDSAVerifier{keyMeta: newKeyMeta(alg, ""), pub: bytes.Clone(key)}, nil
 }
 
 // WithKeyID returns a copy of v whose key ID is kid.
 func (v *EdDSAVerifier) WithKeyID(kid string) *EdDSAVerifier {
 	c := *v
-	c.keyMeta = newKeyMeta(EdDSA, kid)
+	c.keyMeta = newKeyMeta(c.Algorithm(), kid)
 	return &c
 }
 
@@ -48,18 +55,24 @@ func (v *EdDSAVerifier) VerifierFor(_ context.Context, h Header) (Verifier, erro
 
 func (v *EdDSAVerifier) matchHeader(enc string) (Verifier, *Header) { return v.match(v, enc) }
 
-// EdDSASigner is an Ed25519 private key for EdDSA. It is a [Signer] and
-// also verifies, with its public half. It is safe for concurrent use.
+// EdDSASigner is an Ed25519 private key for Ed25519 signatures, under the
+// name Ed25519 or EdDSA, as [EdDSAVerifier]. It is a [Signer] and also
+// verifies, with its public half. It is safe for concurrent use.
 type EdDSASigner struct {
 	EdDSAVerifier
 	priv ed25519.PrivateKey
 }
 
-// NewEdDSASigner returns a signer for EdDSA with an Ed25519 private key of
-// exactly ed25519.PrivateKeySize bytes whose public half is the one its
-// seed gives: signing with a mismatched public half would leak the private
-// key, so such a key is refused with [ErrInvalidKey]. The key is copied.
-func NewEdDSASigner(key ed25519.PrivateKey) (*EdDSASigner, error) {
+// NewEdDSASigner returns a signer for alg, Ed25519 or EdDSA, with an
+// Ed25519 private key of exactly ed25519.PrivateKeySize bytes whose public
+// half is the one its seed gives: signing with a mismatched public half
+// would leak the private key, so such a key is refused with
+// [ErrInvalidKey]. The key is copied. New issuers should prefer Ed25519,
+// the name RFC 9864 gives; verifiers that know only EdDSA need EdDSA.
+func NewEdDSASigner(alg Algorithm, key ed25519.PrivateKey) (*EdDSASigner, error) {
+	if alg != EdDSA && alg != Ed25519 {
+		return nil, fmt.Errorf("%w: %q is not an Ed25519 algorithm", ErrKeyMismatch, alg)
+	}
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, fmt.Errorf("%w: Ed25519 private key of %d bytes", ErrInvalidKey, len(key))
 	}
@@ -68,13 +81,13 @@ func NewEdDSASigner(key ed25519.PrivateKey) (*EdDSASigner, error) {
 		return nil, fmt.Errorf("%w: Ed25519 public half does not match the seed", ErrInvalidKey)
 	}
 	pub := priv.Public().(ed25519.PublicKey)
-	return &EdDSASigner{EdDSAVerifier: EdDSAVerifier{keyMeta: newKeyMeta(EdDSA, ""), pub: pub}, priv: priv}, nil
+	return &EdDSASigner{EdDSAVerifier: EdDSAVerifier{keyMeta: newKeyMeta(alg, ""), pub: pub}, priv: priv}, nil
 }
 
 // WithKeyID returns a copy of s whose tokens carry kid.
 func (s *EdDSASigner) WithKeyID(kid string) *EdDSASigner {
 	c := *s
-	c.keyMeta = newKeyMeta(EdDSA, kid)
+	c.keyMeta = newKeyMeta(c.Algorithm(), kid)
 	return &c
 }
 

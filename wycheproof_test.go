@@ -189,7 +189,7 @@ func TestWycheproofEd25519(t *testing.T) {
 	runWycheproof(t, "ed25519_test.json", func(t *testing.T, g wycheproofGroup) jwt.Verifier {
 		pub, ok := wycheproofPublicKey(t, g).(ed25519.PublicKey)
 		require.True(t, ok)
-		v, err := jwt.NewEdDSAVerifier(pub)
+		v, err := jwt.NewEdDSAVerifier(jwt.EdDSA, pub)
 		require.NoError(t, err)
 		return v
 	})

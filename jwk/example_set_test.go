@@ -17,7 +17,7 @@ import (
 // exampleKey returns a fixed Ed25519 key, so that the output is the same
 // on every run. Use fresh random keys in a real program.
 func exampleKey(b byte, kid string) *jwt.EdDSASigner {
-	k, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{b}, ed25519.SeedSize)))
+	k, err := jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(bytes.Repeat([]byte{b}, ed25519.SeedSize)))
 	if err != nil {
 		panic(err)
 	}

@@ -248,7 +248,7 @@ func TestHandlerSourceFailsLater(t *testing.T) {
 func TestNewStaticSet(t *testing.T) {
 	seed, err := b64(rfc8037Seed)
 	require.NoError(t, err)
-	rfcKey, err := jwt.NewEdDSASigner(edPrivate(seed))
+	rfcKey, err := jwt.NewEdDSASigner(jwt.EdDSA, edPrivate(seed))
 	require.NoError(t, err)
 	hmacKey, err := jwt.NewHMAC(jwt.HS256, make([]byte, 32))
 	require.NoError(t, err)

@@ -466,7 +466,7 @@ func (k *Key) fits(alg jwt.Algorithm) bool {
 		curve := ecdsaCurve(alg)
 		return curve != nil && key.Curve == curve
 	case ed25519.PublicKey:
-		return alg == jwt.EdDSA
+		return alg == jwt.EdDSA || alg == jwt.Ed25519
 	}
 	return false
 }
@@ -898,7 +898,7 @@ func (k *Key) Signer(alg jwt.Algorithm) (jwt.Signer, error) {
 		}
 		return s.WithKeyID(k.KeyID), nil
 	case ed25519.PrivateKey:
-		s, err := jwt.NewEdDSASigner(key)
+		s, err := jwt.NewEdDSASigner(alg, key)
 		if err != nil {
 			return nil, err
 		}
@@ -936,7 +936,7 @@ func (k *Key) Verifier(alg jwt.Algorithm) (jwt.Verifier, error) {
 		}
 		return v.WithKeyID(k.KeyID), nil
 	case ed25519.PublicKey:
-		v, err := jwt.NewEdDSAVerifier(key)
+		v, err := jwt.NewEdDSAVerifier(alg, key)
 		if err != nil {
 			return nil, err
 		}

@@ -674,7 +674,7 @@ func TestPublic(t *testing.T) {
 	require.NoError(t, err)
 	ecS, err := jwt.NewECDSASigner(jwt.ES512, keys["EC P521"].(*ecdsa.PrivateKey))
 	require.NoError(t, err)
-	edS, err := jwt.NewEdDSASigner(keys["OKP"].(ed25519.PrivateKey))
+	edS, err := jwt.NewEdDSASigner(jwt.EdDSA, keys["OKP"].(ed25519.PrivateKey))
 	require.NoError(t, err)
 	tests := []struct {
 		name string

@@ -31,7 +31,7 @@ func edKey(t testing.TB, b byte) *jwt.EdDSASigner {
 	for i := range seed {
 		seed[i] = b
 	}
-	s, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(seed))
+	s, err := jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(seed))
 	require.NoError(t, err)
 	return s
 }
@@ -91,7 +91,7 @@ func publishedKIDs(t testing.TB, r *jwk.KeyRing) []string {
 func TestKeyRingKeyID(t *testing.T) {
 	seed, err := b64(rfc8037Seed)
 	require.NoError(t, err)
-	rfcKey, err := jwt.NewEdDSASigner(ed25519.NewKeyFromSeed(seed))
+	rfcKey, err := jwt.NewEdDSASigner(jwt.EdDSA, ed25519.NewKeyFromSeed(seed))
 	require.NoError(t, err)
 	tests := []struct {
 		name    string

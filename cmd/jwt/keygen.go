@@ -24,7 +24,7 @@ type keyFile struct {
 
 func (c *cli) keygen(args []string) error {
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	algFlag := fs.String("alg", "", "algorithm the key is for: HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA")
+	algFlag := fs.String("alg", "", "algorithm the key is for: HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519")
 	out := fs.String("out", "", "write the key files to `PREFIX`.*")
 	bits := fs.Int("bits", 2048, "RSA modulus size: 2048, 3072 or 4096")
 	if _, err := parse(fs, args, 0); err != nil {
@@ -87,7 +87,7 @@ func (c *cli) newKeyPair(alg jwt.Algorithm, bits int) ([]keyFile, error) {
 		priv, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	case jwt.ES512:
 		priv, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-	case jwt.EdDSA:
+	case jwt.EdDSA, jwt.Ed25519:
 		_, priv, err = ed25519.GenerateKey(rand.Reader)
 	default:
 		priv, err = c.genRSA(bits)

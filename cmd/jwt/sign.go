@@ -15,7 +15,7 @@ import (
 
 func (c *cli) sign(args []string) error {
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
-	algFlag := fs.String("alg", "", "algorithm: HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA\n(may be omitted when -key is a JWK naming its alg)")
+	algFlag := fs.String("alg", "", "algorithm: HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519\n(may be omitted when -key is a JWK naming its alg)")
 	keyPath := fs.String("key", "", "private key or HMAC secret `file`: PEM, JWK, or the secret's raw bytes")
 	kid := fs.String("kid", "", "key ID written as kid in the header (default: the JWK's kid, else none)")
 	typ := fs.String("typ", "JWT", "typ written in the header")

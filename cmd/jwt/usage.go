@@ -13,7 +13,8 @@ Usage:
 	jwt help [COMMAND]
 
 Algorithms: HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512
-ES256 ES384 ES512 EdDSA (Ed25519). "none" is never accepted.
+ES256 ES384 ES512 EdDSA Ed25519 (both Ed25519 signatures: EdDSA is the
+name RFC 8037 gave, Ed25519 the one RFC 9864 gives). "none" is never accepted.
 
 Key files (-key): PEM (PKCS #8, PKCS #1 or SEC 1 private keys, PKIX or
 PKCS #1 public keys, X.509 certificates) or a JWK; for HMAC, the file's
@@ -104,7 +105,7 @@ const keygenUsage = `Usage: jwt keygen -alg ALG -out PREFIX [-bits N]
 Make a new key for ALG and write it to files named PREFIX.*, printing the
 name of each file written. Files that hold a secret get mode 0600.
 
-For RSA, ECDSA and EdDSA:
+For RSA, ECDSA and Ed25519:
   PREFIX.pem          private key, PKCS #8 PEM (0600)
   PREFIX.pub.pem      public key, PKIX PEM
   PREFIX.jwk.json     private key as a JWK with alg and kid (0600)
