@@ -30,12 +30,24 @@ type AccessConfig struct {
 	// refresh token is never taken for an access token. Empty means
 	// "token_type".
 	TokenTypeClaim string
+	// RFC9068 verifies the tokens as the JWT access tokens of RFC 9068,
+	// which identity providers issue (Keycloak, Auth0, Okta, Entra ID with
+	// the profile turned on): the header's typ must be "at+jwt" (or
+	// "application/at+jwt"), and no token type claim is required, but one
+	// that says anything but "access" is still refused, so that the
+	// refresh token of a pair manager is never taken for an access token.
+	// RFC 9068 §4 has the resource server check iss and aud: Expect.Issuer
+	// and Expect.Audience must then be set, and Expect.Type be empty or
+	// "at+jwt". False (the default): the token type claim of a pair
+	// manager decides, as TokenTypeClaim and AllowMissingTokenType say.
+	RFC9068 bool
 	// AllowMissingTokenType lets through a token that has no token type
 	// claim at all; a token whose claim holds anything but "access" is
 	// still refused. By default (false) such a token is refused. Set it
-	// only when the issuer signs nothing but access tokens with these
-	// keys, as an OpenID provider may; then consider Expect.Type "at+jwt"
-	// (RFC 9068).
+	// only for an issuer that signs nothing but access tokens with these
+	// keys and does not mark them with the typ of RFC 9068 (then use
+	// RFC9068), and set Expect.Audience, so that the issuer's other
+	// tokens, such as ID tokens, are refused by their audience.
 	AllowMissingTokenType bool
 	// Store, when set, is the Store of the issuer's pair manager, asked
 	// whether the token's session is live, so that a logout, a revocation
@@ -63,13 +75,25 @@ type AccessTokens struct {
 }
 
 // NewAccessTokens returns the verifier configured by cfg, or an error
-// wrapping ErrConfig when Keys is nil or Expect cannot be applied.
+// wrapping ErrConfig when Keys is nil, when Expect cannot be applied, or
+// when RFC9068 is set without Expect.Issuer and Expect.Audience or with
+// another Expect.Type.
 func NewAccessTokens(cfg AccessConfig) (*AccessTokens, error) {
 	if cfg.Keys == nil {
 		return nil, fmt.Errorf("%w: Keys is required", ErrConfig)
 	}
 	if err := cfg.Expect.valid(); err != nil {
 		return nil, err
+	}
+	if cfg.RFC9068 {
+		switch {
+		case cfg.Expect.Issuer == "" || len(cfg.Expect.Audience) == 0:
+			return nil, fmt.Errorf("%w: RFC9068 needs Expect.Issuer and Expect.Audience", ErrConfig)
+		case cfg.Expect.Type != "" && !codec.EqualFoldASCII(shortMediaType(cfg.Expect.Type), "at+jwt"):
+			return nil, fmt.Errorf("%w: RFC9068 with an Expect.Type other than at+jwt", ErrConfig)
+		}
+		cfg.Expect.Type = "at+jwt"
+		cfg.AllowMissingTokenType = true
 	}
 	return &AccessTokens{
 		keys:       cfg.Keys,

@@ -73,7 +73,7 @@ func BenchmarkSign(b *testing.B) {
 }
 
 func BenchmarkVerify(b *testing.B) {
-	policy := jwt.Expect{Now: func() time.Time { return benchNow }, Audience: "api"}
+	policy := jwt.Expect{Now: func() time.Time { return benchNow }, Audience: jwt.Audience{"api"}}
 	for _, s := range benchSigners(b) {
 		b.Run(string(s.Algorithm()), func(b *testing.B) {
 			tok, err := jwt.Sign(s, benchClaims())
@@ -95,7 +95,7 @@ func BenchmarkVerifyHS256Into(b *testing.B) {
 	require.NoError(b, err)
 	tok, err := jwt.Sign(key, AppClaims{Claims: benchClaims(), Role: "admin"})
 	require.NoError(b, err)
-	policy := jwt.Expect{Now: func() time.Time { return benchNow }, Audience: "api"}
+	policy := jwt.Expect{Now: func() time.Time { return benchNow }, Audience: jwt.Audience{"api"}}
 	b.Run("Claims", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -140,6 +140,16 @@ func (a Audience) Contains(aud string) bool {
 	return false
 }
 
+// any reports whether a holds one of want.
+func (a Audience) any(want Audience) bool {
+	for _, w := range want {
+		if a.Contains(w) {
+			return true
+		}
+	}
+	return false
+}
+
 // MarshalJSON writes one audience as a string and several as an array.
 func (a Audience) MarshalJSON() ([]byte, error) {
 	if len(a) == 1 {
@@ -178,9 +188,11 @@ func (a *Audience) UnmarshalJSON(data []byte) error {
 }
 
 // Expect is a validation policy: what Verify requires of a token beyond a
-// good signature. The zero value is safe: it requires exp, checks exp, nbf
-// and iat against the current time with no leeway, and accepts any issuer,
-// audience, subject and typ.
+// good signature. The zero value is safe: it requires exp, checks exp
+// against the current time with no leeway and nbf and iat with the
+// default clock skew (a token issued by a host whose clock runs up to 30
+// seconds ahead is accepted, never one that has expired), and accepts any
+// issuer, audience, subject and typ.
 //
 // Claims are checked in this order, and the first failure is returned:
 // exp (absent: [ErrMissingExpiry], past: [ErrExpired]), nbf
@@ -189,9 +201,10 @@ func (a *Audience) UnmarshalJSON(data []byte) error {
 type Expect struct {
 	// Issuer, when not empty, must equal iss exactly.
 	Issuer string
-	// Audience, when not empty, must be one of the token's audiences; a
-	// token without aud is then refused.
-	Audience string
+	// Audience, when not empty, lists the audiences this service answers
+	// to: the token's aud must name at least one of them, compared
+	// exactly; a token without aud is then refused.
+	Audience Audience
 	// Subject, when not empty, must equal sub exactly.
 	Subject string
 	// Type, when not empty, must equal the header's typ, compared without
@@ -201,11 +214,22 @@ type Expect struct {
 	// not checked.
 	Type string
 
-	// Leeway widens the time checks to allow for clock skew between the
+	// Leeway widens every time check to allow for clock skew between the
 	// issuer and the verifier: a token is expired once the time is at or
-	// after exp + Leeway. Zero: no leeway. A negative Leeway is refused
-	// with [ErrConfig].
+	// after exp + Leeway, and not yet valid before nbf - Leeway. Zero: no
+	// leeway. A negative Leeway is refused with [ErrConfig].
 	Leeway time.Duration
+	// ClockSkew is how far ahead of this host's clock the issuer's may
+	// run: a token whose nbf or iat is up to ClockSkew (or Leeway, if
+	// larger) in the future is accepted, so that a fresh token from a
+	// host whose clock runs a few seconds ahead is not refused. exp is
+	// not widened by it. Zero means DefaultClockSkew (30 seconds);
+	// NoClockSkew turns it off. A negative ClockSkew is refused with
+	// [ErrConfig].
+	ClockSkew time.Duration
+	// NoClockSkew makes nbf and iat be checked with Leeway alone: a
+	// token that is not valid yet by a second is refused.
+	NoClockSkew bool
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
 	// AllowMissingExpiry lets a token without exp through. By default
@@ -214,7 +238,16 @@ type Expect struct {
 	// MaxLength is the longest token accepted, in bytes. Zero means
 	// DefaultMaxLength; a negative MaxLength is refused with [ErrConfig].
 	MaxLength int
+	// UseNumber decodes the numbers of a map[string]any destination, and
+	// of the interface values of any destination, as json.Number rather
+	// than float64, as encoding/json's Decoder.UseNumber does, so that an
+	// integer beyond 2^53 keeps every digit. False: float64.
+	UseNumber bool
 }
+
+// DefaultClockSkew is how far in the future nbf and iat may lie unless
+// Expect.ClockSkew or Expect.NoClockSkew says otherwise.
+const DefaultClockSkew = 30 * time.Second
 
 // DefaultMaxLength is the longest token Verify accepts unless
 // Expect.MaxLength says otherwise: 8 KiB, more than any header can carry
@@ -223,10 +256,21 @@ const DefaultMaxLength = 8 << 10
 
 // valid reports a policy that cannot be applied.
 func (e *Expect) valid() error {
-	if e.Leeway < 0 || e.MaxLength < 0 {
-		return fmt.Errorf("%w: negative Expect.Leeway or Expect.MaxLength", ErrConfig)
+	if e.Leeway < 0 || e.MaxLength < 0 || e.ClockSkew < 0 {
+		return fmt.Errorf("%w: negative Expect.Leeway, Expect.ClockSkew or Expect.MaxLength", ErrConfig)
+	}
+	if e.NoClockSkew && e.ClockSkew != 0 {
+		return fmt.Errorf("%w: Expect.ClockSkew with Expect.NoClockSkew", ErrConfig)
 	}
 	return nil
+}
+
+// skew is how far in the future nbf and iat may lie.
+func (e *Expect) skew() time.Duration {
+	if e.NoClockSkew {
+		return e.Leeway
+	}
+	return max(e.Leeway, orDefault(e.ClockSkew, DefaultClockSkew))
 }
 
 // check applies the policy to the registered claims c of a token whose
@@ -241,24 +285,24 @@ func (e *Expect) check(c *Claims, typ string) error {
 	// The times are compared as whole seconds and nanoseconds, exactly as
 	// time.Time compares them, without building a time.Time per claim.
 	now := instant{t.Unix(), int64(t.Nanosecond())}
-	leeway := e.Leeway
 	if c.Expiry == 0 {
 		if !e.AllowMissingExpiry {
 			return ErrMissingExpiry
 		}
-	} else if !now.before(c.Expiry.plus(leeway)) {
+	} else if !now.before(c.Expiry.plus(e.Leeway)) {
 		return ErrExpired
 	}
-	if c.NotBefore != 0 && now.before(c.NotBefore.plus(-leeway)) {
+	skew := e.skew()
+	if c.NotBefore != 0 && now.before(c.NotBefore.plus(-skew)) {
 		return ErrNotYetValid
 	}
-	if c.IssuedAt != 0 && now.before(c.IssuedAt.plus(-leeway)) {
+	if c.IssuedAt != 0 && now.before(c.IssuedAt.plus(-skew)) {
 		return ErrIssuedInFuture
 	}
 	if e.Issuer != "" && c.Issuer != e.Issuer {
 		return ErrIssuer
 	}
-	if e.Audience != "" && !c.Audience.Contains(e.Audience) {
+	if len(e.Audience) > 0 && !c.Audience.any(e.Audience) {
 		return ErrAudience
 	}
 	if e.Subject != "" && c.Subject != e.Subject {
@@ -316,7 +360,7 @@ var claimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
 // else in c, which it sets. capture, when not nil, keeps the raw JSON of
 // the members it names. The usual payloads are read by the codec; any
 // other goes to readClaimsPlain.
-func readClaims(payload string, dst any, c *Claims, capture *codec.Captured) (*Claims, error) {
+func readClaims(payload string, dst any, c *Claims, capture *codec.Captured, useNumber bool) (*Claims, error) {
 	var reg codec.Registered
 	switch d := dst.(type) {
 	case nil:
@@ -332,11 +376,11 @@ func readClaims(payload string, dst any, c *Claims, capture *codec.Captured) (*C
 	case *map[string]any:
 		if codec.Decode(payload, &reg, types.Plain(), capture) {
 			c.set(&reg)
-			if m, ok := codec.DecodeMap(payload); ok {
+			if m, ok := codec.DecodeMap(payload, useNumber); ok {
 				*d = m
 				return c, nil
 			}
-			return c, unmarshal([]byte(payload), dst)
+			return c, unmarshal([]byte(payload), dst, useNumber)
 		}
 	default:
 		info := types.Info(dst)
@@ -345,7 +389,7 @@ func readClaims(payload string, dst any, c *Claims, capture *codec.Captured) (*C
 				capture = new(codec.Captured) // on the stack: nothing keeps it
 			}
 			if codec.Decode(payload, &reg, info, capture) {
-				if err := codec.SetRest(dst, info, capture); err != nil {
+				if err := codec.SetRest(dst, info, capture, useNumber); err != nil {
 					return nil, claimsError(err)
 				}
 				rc := r.registered()
@@ -354,15 +398,15 @@ func readClaims(payload string, dst any, c *Claims, capture *codec.Captured) (*C
 			}
 		} else if codec.Decode(payload, &reg, info, capture) {
 			c.set(&reg)
-			return c, unmarshal([]byte(payload), dst)
+			return c, unmarshal([]byte(payload), dst, useNumber)
 		}
 	}
-	return readClaimsPlain([]byte(payload), dst, c, capture)
+	return readClaimsPlain([]byte(payload), dst, c, capture, useNumber)
 }
 
 // readClaimsPlain is readClaims for any payload: the strict JSON scanner,
 // then encoding/json.
-func readClaimsPlain(payload []byte, dst any, c *Claims, capture *codec.Captured) (*Claims, error) {
+func readClaimsPlain(payload []byte, dst any, c *Claims, capture *codec.Captured, useNumber bool) (*Claims, error) {
 	var names []string
 	if _, ok := dst.(*Claims); !ok && dst != nil {
 		names = types.Info(dst).Names()
@@ -382,7 +426,7 @@ func readClaimsPlain(payload []byte, dst any, c *Claims, capture *codec.Captured
 	// embed Claims under a name, or shadow one of its fields.
 	claims := c
 	if d, ok := dst.(*Claims); ok {
-		if err := unmarshal(payload, d); err != nil {
+		if err := unmarshal(payload, d, false); err != nil {
 			return nil, err
 		}
 		claims = d
@@ -390,12 +434,12 @@ func readClaimsPlain(payload []byte, dst any, c *Claims, capture *codec.Captured
 		// Not into c: what encoding/json is given escapes, and c is
 		// the caller's, on the stack.
 		tmp := new(Claims)
-		if err := unmarshal(payload, tmp); err != nil {
+		if err := unmarshal(payload, tmp, false); err != nil {
 			return nil, err
 		}
 		*c = *tmp
 		if dst != nil {
-			if err := unmarshal(payload, dst); err != nil {
+			if err := unmarshal(payload, dst, useNumber); err != nil {
 				return nil, err
 			}
 		}
@@ -419,9 +463,10 @@ func readClaimsPlain(payload []byte, dst any, c *Claims, capture *codec.Captured
 	return claims, nil
 }
 
-// unmarshal is json.Unmarshal with its errors as claim errors.
-func unmarshal(data []byte, dst any) error {
-	if err := json.Unmarshal(data, dst); err != nil {
+// unmarshal is json.Unmarshal, with json.Number for numbers in interface
+// values when useNumber is set, and with its errors as claim errors.
+func unmarshal(data []byte, dst any, useNumber bool) error {
+	if err := codec.Unmarshal(data, dst, useNumber); err != nil {
 		return claimsError(err)
 	}
 	return nil

@@ -250,7 +250,7 @@ func FuzzClaimsCodec(f *testing.F) {
 		f.Add(s)
 	}
 	now := time.Unix(1700000000, 0)
-	policies := []jwt.Expect{{Now: at(now)}, {Now: at(now), AllowMissingExpiry: true, Audience: "b", Issuer: "https://auth.example.com"}}
+	policies := []jwt.Expect{{Now: at(now)}, {Now: at(now), AllowMissingExpiry: true, Audience: jwt.Audience{"b"}, Issuer: "https://auth.example.com"}}
 	f.Fuzz(func(t *testing.T, payload string) {
 		for _, e := range policies {
 			{

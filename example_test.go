@@ -81,11 +81,11 @@ func ExampleExpect_Verify() {
 
 	// Ten seconds after exp: refused without leeway, accepted with 30s.
 	later := func() time.Time { return exampleNow.Add(10 * time.Second) }
-	strict := jwt.Expect{Issuer: "auth", Audience: "api", Now: later}
+	strict := jwt.Expect{Issuer: "auth", Audience: jwt.Audience{"api"}, Now: later}
 	fmt.Println(strict.Verify(token, key, nil))
-	lenient := jwt.Expect{Issuer: "auth", Audience: "api", Leeway: 30 * time.Second, Now: later}
+	lenient := jwt.Expect{Issuer: "auth", Audience: jwt.Audience{"api"}, Leeway: 30 * time.Second, Now: later}
 	fmt.Println(lenient.Verify(token, key, nil))
-	otherAudience := jwt.Expect{Issuer: "auth", Audience: "web", Leeway: 30 * time.Second, Now: later}
+	otherAudience := jwt.Expect{Issuer: "auth", Audience: jwt.Audience{"web"}, Leeway: 30 * time.Second, Now: later}
 	fmt.Println(otherAudience.Verify(token, key, nil))
 	// Output:
 	// jwt: token is expired

@@ -39,7 +39,7 @@ func decodePlain(e *Expect, token string, keys Keys, dst any, c *Claims, capture
 	if err != nil {
 		return "", err
 	}
-	claims, err := readClaimsPlain([]byte(payload), dst, c, capture)
+	claims, err := readClaimsPlain([]byte(payload), dst, c, capture, e.UseNumber)
 	if err != nil {
 		return "", err
 	}
@@ -102,7 +102,7 @@ func DecodeClaimsFast(payload string, dst any, e *Expect) error {
 		return err
 	}
 	var c Claims
-	claims, err := readClaims(payload, dst, &c, nil)
+	claims, err := readClaims(payload, dst, &c, nil, e.UseNumber)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func DecodeClaimsSlow(payload []byte, dst any, e *Expect) error {
 		return err
 	}
 	var c Claims
-	claims, err := readClaimsPlain(payload, dst, &c, nil)
+	claims, err := readClaimsPlain(payload, dst, &c, nil, e.UseNumber)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func SplitTakes(dst any) bool {
 }
 
 // DecodeMap is the codec's reader of a payload into a map[string]any.
-func DecodeMap(payload string) (map[string]any, bool) { return codec.DecodeMap(payload) }
+func DecodeMap(payload string) (map[string]any, bool) { return codec.DecodeMap(payload, false) }
 
 // ClaimsFirst reports whether Sign writes the Claims that claims embeds
 // with the codec and only the rest otherwise.

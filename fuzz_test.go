@@ -122,7 +122,7 @@ func FuzzReusedDestination(f *testing.F) {
 	}
 	k := codecKey
 	policies := []jwt.Expect{
-		{Now: at(time.Unix(1_700_000_000, 0)), Audience: "api"},
+		{Now: at(time.Unix(1_700_000_000, 0)), Audience: jwt.Audience{"api"}},
 		{Now: at(time.Unix(1_700_000_000, 0)), AllowMissingExpiry: true},
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {

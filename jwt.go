@@ -327,7 +327,7 @@ func (e *Expect) decode(ctx context.Context, token string, keys Keys, dst any, c
 	if err != nil {
 		return "", err
 	}
-	claims, err := readClaims(payload, dst, c, capture)
+	claims, err := readClaims(payload, dst, c, capture, e.UseNumber)
 	if err != nil {
 		return "", err
 	}

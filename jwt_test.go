@@ -118,7 +118,7 @@ func TestRoundTripEveryAlgorithm(t *testing.T) {
 			tok, err := jwt.Sign(s, in)
 			require.NoError(t, err)
 			var out jwt.Claims
-			require.NoError(t, jwt.Expect{Now: at(now), Audience: "api", Issuer: "auth"}.Verify(tok, s.(jwt.Keys), &out))
+			require.NoError(t, jwt.Expect{Now: at(now), Audience: jwt.Audience{"api"}, Issuer: "auth"}.Verify(tok, s.(jwt.Keys), &out))
 			assert.Equal(t, in, out)
 		})
 	}

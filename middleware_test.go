@@ -3,6 +3,7 @@ package jwt_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -736,7 +737,7 @@ func TestAttackStaleClaimsInNewClaimsValue(t *testing.T) {
 	for name, cfg := range map[string]jwt.MiddlewareConfig{
 		"Pairs":                    {Verifier: e.p, NewClaims: prefilled},
 		"Keys":                     {Verifier: accessTokens(t, jwt.AccessConfig{Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now}}), NewClaims: prefilled},
-		"Keys expecting aud (401)": {Verifier: accessTokens(t, jwt.AccessConfig{Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now, Audience: "api"}}), NewClaims: prefilled},
+		"Keys expecting aud (401)": {Verifier: accessTokens(t, jwt.AccessConfig{Keys: e.key, Expect: jwt.Expect{Now: e.clock.Now, Audience: jwt.Audience{"api"}}}), NewClaims: prefilled},
 	} {
 		t.Run(name, func(t *testing.T) {
 			mw, err := jwt.NewMiddleware(cfg)
@@ -771,5 +772,47 @@ func TestNewAccessTokensConfigErrors(t *testing.T) {
 			require.ErrorIs(t, err, jwt.ErrConfig)
 			assert.Nil(t, a)
 		})
+	}
+}
+
+// TestAccessTokensRFC9068 checks the explicit configuration for an
+// identity provider's access tokens (RFC 9068): typ at+jwt and no token
+// type claim are taken, a token of another typ is refused, and so is the
+// refresh token of a pair manager, whatever its typ.
+func TestAccessTokensRFC9068(t *testing.T) {
+	k := pairKey(t)
+	now := time.Now().Unix()
+	a := accessTokens(t, jwt.AccessConfig{Keys: k, RFC9068: true, Expect: jwt.Expect{Issuer: "https://idp.example", Audience: jwt.Audience{"api"}}})
+	claims := func(extra string) string {
+		return fmt.Sprintf(`{"iss":"https://idp.example","aud":"api","sub":"42","client_id":"web","iat":%d,"exp":%d,"jti":"j"%s}`, now, now+60, extra)
+	}
+	for _, tc := range []struct {
+		name, header, payload string
+		want                  error
+	}{
+		{"at+jwt", `{"alg":"HS256","typ":"at+jwt"}`, claims(""), nil},
+		{"application/at+jwt", `{"alg":"HS256","typ":"application/at+jwt"}`, claims(""), nil},
+		{"typ JWT", `{"alg":"HS256","typ":"JWT"}`, claims(""), jwt.ErrType},
+		{"no typ", `{"alg":"HS256"}`, claims(""), jwt.ErrType},
+		{"a refresh token marked at+jwt", `{"alg":"HS256","typ":"at+jwt"}`, claims(`,"token_type":"refresh"`), jwt.ErrWrongTokenType},
+		{"an access token of a pair manager marked at+jwt", `{"alg":"HS256","typ":"at+jwt"}`, claims(`,"token_type":"access"`), nil},
+		{"another audience", `{"alg":"HS256","typ":"at+jwt"}`, strings.Replace(claims(""), `"aud":"api"`, `"aud":"other"`, 1), jwt.ErrAudience},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := a.VerifyAccess(t.Context(), signRaw(t, k, tc.header, tc.payload), nil)
+			if tc.want == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, tc.want)
+			}
+		})
+	}
+	for name, cfg := range map[string]jwt.AccessConfig{
+		"no issuer":    {Keys: k, RFC9068: true, Expect: jwt.Expect{Audience: jwt.Audience{"api"}}},
+		"no audience":  {Keys: k, RFC9068: true, Expect: jwt.Expect{Issuer: "i"}},
+		"another type": {Keys: k, RFC9068: true, Expect: jwt.Expect{Issuer: "i", Audience: jwt.Audience{"api"}, Type: "JWT"}},
+	} {
+		_, err := jwt.NewAccessTokens(cfg)
+		require.ErrorIs(t, err, jwt.ErrConfig, name)
 	}
 }

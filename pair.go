@@ -142,7 +142,8 @@ type Pairs struct {
 	expect Expect
 
 	accessTTL, refreshTTL, sessionTTL, grace time.Duration
-	issuer, audience                         string
+	issuer                                   string
+	audience                                 Audience
 	now                                      func() time.Time
 	rotate                                   bool
 	active                                   func(ctx context.Context, subject string) error
@@ -296,7 +297,7 @@ func (p *Pairs) Issue(ctx context.Context, subject string, extra map[string]any)
 	if p.issuer != "" {
 		claims["iss"] = p.issuer
 	}
-	if p.audience != "" {
+	if len(p.audience) > 0 {
 		claims["aud"] = p.audience
 	}
 	exp := p.capped(now.Add(p.refreshTTL), now)
@@ -500,16 +501,16 @@ func (p *Pairs) until(exp time.Time) time.Time {
 
 // sessionUntil is how long a session ended now that the Store does not
 // hold must stay ended: until the last refresh token of it that can exist
-// now has expired. Every such token was issued at most Leeway in the
-// future (a later iat fails verification) and lives at most RefreshTTL,
-// or less when a session lifetime caps it; it is then refused for Leeway
-// more.
+// now has expired. Every such token was issued at most the clock skew in
+// the future (a later iat fails verification) and lives at most
+// RefreshTTL, or less when a session lifetime caps it; it is then refused
+// for Leeway more.
 func (p *Pairs) sessionUntil(now time.Time) time.Time {
 	life := p.refreshTTL
 	if p.sessionTTL > 0 {
 		life = min(life, p.sessionTTL)
 	}
-	return now.Add(life + 2*p.expect.Leeway)
+	return now.Add(life + p.expect.skew() + p.expect.Leeway)
 }
 
 // authTime returns the login time of the session of c and, when a session

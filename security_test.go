@@ -296,7 +296,7 @@ func TestAttackKidInjection(t *testing.T) {
 func TestAttackAudienceArrayVersusString(t *testing.T) {
 	k := hs256(t)
 	policy := secPolicy
-	policy.Audience = "api"
+	policy.Audience = jwt.Audience{"api"}
 	for _, tc := range []struct {
 		name string
 		aud  string // JSON of aud, or empty for none
@@ -580,7 +580,7 @@ func TestAttackRefusedClaimsNotReturned(t *testing.T) {
 	k := hs256(t)
 	other, err := jwt.NewHMAC(jwt.HS256, []byte("another secret of thirty-two byt"))
 	require.NoError(t, err)
-	policy := jwt.Expect{Now: at(secNow), Issuer: "auth", Audience: "api", Subject: "42", Type: "JWT"}
+	policy := jwt.Expect{Now: at(secNow), Issuer: "auth", Audience: jwt.Audience{"api"}, Subject: "42", Type: "JWT"}
 	good := fmt.Sprintf(`{"iss":"auth","aud":"api","sub":"42","exp":%d,"role":"admin"}`, secExp)
 	for _, tc := range []struct {
 		name    string
@@ -805,7 +805,7 @@ func digest(h crypto.Hash, s string) []byte {
 func TestExpectCheckOrder(t *testing.T) {
 	k := hs256(t)
 	now, past, future := secNow.Unix(), secNow.Unix()-60, secNow.Unix()+60
-	policy := jwt.Expect{Now: at(secNow), Issuer: "auth", Audience: "api", Subject: "42", Type: "JWT"}
+	policy := jwt.Expect{Now: at(secNow), Issuer: "auth", Audience: jwt.Audience{"api"}, Subject: "42", Type: "JWT"}
 	for _, tc := range []struct {
 		name    string
 		typ     string
@@ -865,16 +865,26 @@ func TestExpectDefaults(t *testing.T) {
 		{name: "leeway, just inside", policy: jwt.Expect{Leeway: 30 * time.Second}, payload: withExp(""), now: secNow.Add(29 * time.Second)},
 		{name: "leeway, at its end", policy: jwt.Expect{Leeway: 30 * time.Second}, payload: withExp(""), now: secNow.Add(30 * time.Second), want: jwt.ErrExpired},
 		{name: "nbf reached", payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-10 * time.Second)},
-		{name: "nbf one second ahead", payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-11 * time.Second), want: jwt.ErrNotYetValid},
-		{name: "nbf within leeway", policy: jwt.Expect{Leeway: 30 * time.Second}, payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-40 * time.Second)},
-		{name: "nbf beyond leeway", policy: jwt.Expect{Leeway: 30 * time.Second}, payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-41 * time.Second), want: jwt.ErrNotYetValid},
+		{name: "nbf 30 seconds ahead: the default clock skew", payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-40 * time.Second)},
+		{name: "nbf 31 seconds ahead: beyond the default clock skew", payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-41 * time.Second), want: jwt.ErrNotYetValid},
+		{name: "nbf one second ahead, no clock skew", policy: jwt.Expect{NoClockSkew: true}, payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-11 * time.Second), want: jwt.ErrNotYetValid},
+		{name: "nbf within the clock skew set", policy: jwt.Expect{ClockSkew: 5 * time.Second}, payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-15 * time.Second)},
+		{name: "nbf beyond the clock skew set", policy: jwt.Expect{ClockSkew: 5 * time.Second}, payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-16 * time.Second), want: jwt.ErrNotYetValid},
+		{name: "nbf within leeway, no clock skew", policy: jwt.Expect{Leeway: 30 * time.Second, NoClockSkew: true}, payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-40 * time.Second)},
+		{name: "nbf beyond leeway, no clock skew", policy: jwt.Expect{Leeway: 30 * time.Second, NoClockSkew: true}, payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-41 * time.Second), want: jwt.ErrNotYetValid},
+		{name: "a leeway larger than the clock skew wins", policy: jwt.Expect{Leeway: time.Minute}, payload: withExp(fmt.Sprintf(`,"nbf":%d`, exp-10)), now: secNow.Add(-70 * time.Second)},
+		{name: "the clock skew does not widen exp", payload: withExp(""), now: secNow, want: jwt.ErrExpired},
+		{name: "negative clock skew is refused", policy: jwt.Expect{ClockSkew: -time.Second}, payload: withExp(""), now: secNow.Add(-time.Second), want: jwt.ErrConfig},
+		{name: "a clock skew and no clock skew are refused", policy: jwt.Expect{ClockSkew: time.Second, NoClockSkew: true}, payload: withExp(""), now: secNow.Add(-time.Second), want: jwt.ErrConfig},
 		{name: "iat now", payload: withExp(fmt.Sprintf(`,"iat":%d`, exp-10)), now: secNow.Add(-10 * time.Second)},
-		{name: "iat one second ahead", payload: withExp(fmt.Sprintf(`,"iat":%d`, exp-10)), now: secNow.Add(-11 * time.Second), want: jwt.ErrIssuedInFuture},
+		{name: "iat 30 seconds ahead: the default clock skew", payload: withExp(fmt.Sprintf(`,"iat":%d`, exp-10)), now: secNow.Add(-40 * time.Second)},
+		{name: "iat 31 seconds ahead: beyond the default clock skew", payload: withExp(fmt.Sprintf(`,"iat":%d`, exp-10)), now: secNow.Add(-41 * time.Second), want: jwt.ErrIssuedInFuture},
+		{name: "iat one second ahead, no clock skew", policy: jwt.Expect{NoClockSkew: true}, payload: withExp(fmt.Sprintf(`,"iat":%d`, exp-10)), now: secNow.Add(-11 * time.Second), want: jwt.ErrIssuedInFuture},
 		{name: "no Issuer: any iss", payload: withExp(`,"iss":"anyone"`), now: secNow.Add(-time.Second)},
 		{name: "Issuer compared exactly", policy: jwt.Expect{Issuer: "auth"}, payload: withExp(`,"iss":"Auth"`), now: secNow.Add(-time.Second), want: jwt.ErrIssuer},
 		{name: "Issuer requires iss", policy: jwt.Expect{Issuer: "auth"}, payload: withExp(""), now: secNow.Add(-time.Second), want: jwt.ErrIssuer},
 		{name: "no Audience: any aud", payload: withExp(`,"aud":"anyone"`), now: secNow.Add(-time.Second)},
-		{name: "Audience requires aud", policy: jwt.Expect{Audience: "api"}, payload: withExp(""), now: secNow.Add(-time.Second), want: jwt.ErrAudience},
+		{name: "Audience requires aud", policy: jwt.Expect{Audience: jwt.Audience{"api"}}, payload: withExp(""), now: secNow.Add(-time.Second), want: jwt.ErrAudience},
 		{name: "Subject requires sub", policy: jwt.Expect{Subject: "42"}, payload: withExp(""), now: secNow.Add(-time.Second), want: jwt.ErrSubject},
 		{name: "no Type: any typ", typ: "anything", payload: withExp(""), now: secNow.Add(-time.Second)},
 		{name: "Type compared without case", policy: jwt.Expect{Type: "jwt"}, payload: withExp(""), now: secNow.Add(-time.Second)},
@@ -987,7 +997,7 @@ var staleDestinations = []struct {
 // by the second token alone, for every key type, on the fast and the
 // general paths.
 func TestAttackStaleClaimsPassPolicy(t *testing.T) {
-	policy := jwt.Expect{Now: at(secNow), Audience: "api"}
+	policy := jwt.Expect{Now: at(secNow), Audience: jwt.Audience{"api"}}
 	claims := map[string]map[string]any{
 		"earlier":    {"sub": "alice", "aud": "api", "exp": secExp, "role": "admin", "tags": []string{"a"}, "profile": map[string]any{"name": "root"}},
 		"no exp":     {"sub": "mallory"},

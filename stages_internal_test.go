@@ -79,13 +79,13 @@ func BenchmarkStages(b *testing.B) {
 	b.Run("readClaims", func(b *testing.B) {
 		for b.Loop() {
 			var c Claims
-			if _, err := readClaims(payload, nil, &c, nil); err != nil {
+			if _, err := readClaims(payload, nil, &c, nil, false); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	var c Claims
-	readClaims(payload, nil, &c, nil)
+	readClaims(payload, nil, &c, nil, false)
 	b.Run("check", func(b *testing.B) {
 		var e Expect
 		for b.Loop() {

@@ -42,7 +42,10 @@ func (c *cli) verify(args []string) error {
 	if err != nil {
 		return err
 	}
-	e := jwt.Expect{Issuer: *iss, Audience: *aud, Leeway: *leeway, Now: c.now}
+	e := jwt.Expect{Issuer: *iss, Leeway: *leeway, Now: c.now}
+	if *aud != "" {
+		e.Audience = jwt.Audience{*aud}
+	}
 	var payload json.RawMessage
 	if err := e.Verify(tok, keyfile.Keys(v), &payload); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"encoding/json"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -302,6 +303,8 @@ func foldsToASCII(name string, names []string) bool {
 type fastDecoder struct {
 	s string
 	i int
+	// useNumber makes anyScalar return numbers as json.Number.
+	useNumber bool
 }
 
 func (d *fastDecoder) space() {
@@ -504,6 +507,9 @@ func (d *fastDecoder) anyScalar() (any, bool) {
 	case 'n':
 		return nil, true
 	default:
+		if d.useNumber {
+			return json.Number(lit), true
+		}
 		f, err := strconv.ParseFloat(lit, 64)
 		return f, err == nil
 	}
@@ -515,8 +521,8 @@ func (d *fastDecoder) anyScalar() (any, bool) {
 // Anything else, an object inside included, it leaves to encoding/json.
 // A name given twice keeps its last value, as encoding/json does. The
 // members are read before the map is made, so that it is made at its size.
-func DecodeMap(payload string) (map[string]any, bool) {
-	d := fastDecoder{s: payload}
+func DecodeMap(payload string, useNumber bool) (map[string]any, bool) {
+	d := fastDecoder{s: payload, useNumber: useNumber}
 	d.space()
 	if !d.byte('{') {
 		return nil, false

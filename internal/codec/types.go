@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"reflect"
@@ -314,12 +315,23 @@ func (fs *fieldSet) write(f reflect.Value) {
 // payload that capture holds other than the registered claims: directly
 // when each is a string, number or boolean for a field of that kind, else
 // with encoding/json, whose error it returns.
-func SetRest(dst any, info *Info, capture *Captured) error {
+func SetRest(dst any, info *Info, capture *Captured, useNumber bool) error {
 	if setFields(dst, info, capture) {
 		return nil
 	}
 	// encoding/json keeps its input: no stack buffer.
-	return json.Unmarshal(capture.rest(nil), dst)
+	return Unmarshal(capture.rest(nil), dst, useNumber)
+}
+
+// Unmarshal is json.Unmarshal of data, one JSON value, into dst, with
+// numbers in interface values as json.Number when useNumber is set.
+func Unmarshal(data []byte, dst any, useNumber bool) error {
+	if !useNumber {
+		return json.Unmarshal(data, dst)
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	return d.Decode(dst)
 }
 
 // fieldNames returns the JSON member names encoding/json would fill in the
