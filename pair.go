@@ -94,7 +94,7 @@ type PairConfig struct {
 	// token reused (a theft, most likely) and the session it ended,
 	// sessions ended by a logout or a revocation, and a Store that failed.
 	// It is called synchronously; it must not block. Nil means no events.
-	// NewSlogEvents makes one that logs with log/slog.
+	// SlogEvents makes one that logs with log/slog.
 	OnEvent func(ctx context.Context, e Event)
 
 	// Active, when set, is asked before every refresh whether the subject
@@ -389,7 +389,7 @@ func (p *Pairs) Refresh(ctx context.Context, token string) (Pair, error) {
 		}
 		return Pair{}, err
 	}
-	if _, err := p.session(ctx, c); err != nil {
+	if _, err := p.refreshSession(ctx, c); err != nil {
 		return Pair{}, err
 	}
 	if err := p.checkShape(c, typeRefresh); err != nil {
@@ -446,6 +446,21 @@ func (p *Pairs) session(ctx context.Context, c *pairClaims) (Session, error) {
 	if c.sid == "" {
 		return Session{}, nil
 	}
+	return p.lookup(ctx, c)
+}
+
+// refreshSession is session for a token presented as a refresh token: a
+// token of another type is passed over, for the type check to refuse, as
+// SimpleJWT consults its blacklist only for refresh tokens.
+func (p *Pairs) refreshSession(ctx context.Context, c *pairClaims) (Session, error) {
+	if c.hasTyp && c.typ != typeRefresh {
+		return Session{}, nil
+	}
+	return p.session(ctx, c)
+}
+
+// lookup asks the Store for the session of c.
+func (p *Pairs) lookup(ctx context.Context, c *pairClaims) (Session, error) {
 	s, err := p.store.Session(ctx, c.sid)
 	switch {
 	case errors.Is(err, ErrNoSession):
@@ -627,13 +642,17 @@ func (p *Pairs) Revoke(ctx context.Context, refresh string) error {
 	if err := p.parse(ctx, refresh, c, nil); err != nil {
 		return err
 	}
-	s, err := p.store.Session(ctx, c.sid)
-	if c.sid != "" && err != nil && !errors.Is(err, ErrNoSession) {
-		p.storeFailed(ctx, c.sub, c.sid, err)
-		return err
-	}
-	if s.Ended {
-		return ErrRevoked
+	var s Session
+	if c.sid != "" && (!c.hasTyp || c.typ == typeRefresh) {
+		var err error
+		s, err = p.store.Session(ctx, c.sid)
+		if err != nil && !errors.Is(err, ErrNoSession) {
+			p.storeFailed(ctx, c.sub, c.sid, err)
+			return err
+		}
+		if s.Ended {
+			return ErrRevoked
+		}
 	}
 	if err := p.checkShape(c, typeRefresh); err != nil {
 		return err

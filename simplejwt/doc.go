@@ -61,6 +61,51 @@
 // deactivated or deleted after login keeps getting new access tokens until
 // its refresh token expires.
 //
+// # Logout and the blacklist
+//
+// SimpleJWT keeps a blacklist of refresh token ids. Here the pair manager's
+// [jwt.Store] keeps one session per login instead, and the routes answer
+// as SimpleJWT's do. The blacklist route ends the session of the refresh
+// token it is given ([jwt.Pairs.Revoke]). From then on that token, and
+// every refresh token rotated from it, counts as blacklisted: 401
+// {"detail": "Token is blacklisted", "code": "token_not_valid"} on the
+// refresh and blacklist routes, 400 {"non_field_errors": ["Token is
+// blacklisted"]} on the verify route. A refresh token that a rotation has
+// replaced counts as blacklisted too (on the refresh route once its grace,
+// below, has passed); given to the blacklist route, it is answered so and
+// still ends its session, so that a logout with an older token also stops
+// whoever holds the newer one. The other logins of the user are not
+// affected.
+//
+// By default access tokens are not looked up: as in SimpleJWT, an access
+// token stays valid until it expires, after a logout too. Set
+// [jwt.PairConfig.RevokeAccess] and check access tokens with the same
+// Pairs (a [jwt.Middleware] whose Verifier is the Pairs) to stop them at
+// once: a logout then refuses the session's access tokens on
+// authenticated views ("Token is blacklisted") and on the verify route,
+// at the cost of a Store lookup per request.
+//
+// The Store must hold the session of every refresh token it is to accept.
+// A validly signed refresh token whose session it does not hold, because
+// it never recorded it or lost it in a restart, counts as blacklisted on
+// the refresh and verify routes, where SimpleJWT, which records only the
+// tokens it blacklists, would accept it. The blacklist route still takes
+// such a token, as SimpleJWT does: it records the session ended and
+// answers 200 {}.
+//
+// # Rotation
+//
+// With [jwt.PairConfig.Rotate] the refresh route also answers with a new
+// refresh token, which replaces the one presented. SimpleJWT answers the
+// replaced token as blacklisted at once. The pair manager by default
+// accepts it again for [jwt.PairConfig.ReuseGrace] (10 seconds), and
+// answers with the same new refresh token, so that two tabs refreshing at
+// once, or a client retrying a refresh whose answer it lost, keep their
+// login. Past the grace, presenting the replaced token is reuse: it is
+// answered as blacklisted and its whole session ends, the newer tokens
+// included. Set [jwt.PairConfig.NoReuseGrace] for SimpleJWT's answer at
+// once: then of concurrent refreshes with one token exactly one succeeds.
+//
 // [Django REST framework SimpleJWT]: https://django-rest-framework-simplejwt.readthedocs.io/
 // [CVE-2024-22513]: https://nvd.nist.gov/vuln/detail/CVE-2024-22513
 package simplejwt

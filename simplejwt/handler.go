@@ -43,7 +43,8 @@ type Config struct {
 	// answers a refresh token of an account that is gone or deactivated
 	// with 401 {"detail": "No active account found for the given token."},
 	// as SimpleJWT does. With Active nil, the refresh route checks no
-	// account.
+	// account. Its Rotate, NoReuseGrace and RevokeAccess decide what a
+	// refresh and a logout do, as the package documentation describes.
 	Pairs *jwt.Pairs
 	// Authenticator checks the username and password of the login route.
 	// Required.
@@ -149,7 +150,7 @@ var routes = map[string]*route{
 	},
 	"/api/token/blacklist/": {
 		name:        "Token Blacklist",
-		description: "Revokes a refresh token: a logout.",
+		description: "Ends the login of a refresh token, so that its refresh tokens are refused: a logout.",
 		fields:      []string{"refresh"},
 		serve:       (*Handler).blacklist,
 	},
@@ -227,6 +228,10 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request, v []string) {
 	}
 }
 
+// verify answers whether a token is valid. VerifyAnyType refuses with
+// ErrRevoked a refresh token whose session has ended or is unknown to the
+// Store or that a rotation replaced, and such an access token only with
+// RevokeAccess: SimpleJWT's blacklisted token.
 func (h *Handler) verify(w http.ResponseWriter, r *http.Request, v []string) {
 	err := h.pairs.VerifyAnyType(r.Context(), v[0], nil)
 	switch {
@@ -240,6 +245,9 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, v []string) {
 	}
 }
 
+// blacklist ends the session of a refresh token: a logout. Revoke ends
+// it for a token that a rotation replaced too, and then returns
+// ErrRevoked, answered as SimpleJWT answers a blacklisted token.
 func (h *Handler) blacklist(w http.ResponseWriter, r *http.Request, v []string) {
 	if err := h.pairs.Revoke(r.Context(), v[0]); err != nil {
 		h.tokenError(w, err)

@@ -3,8 +3,11 @@ package simplejwt_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -157,6 +160,40 @@ func (e *env) sign(t testing.TB, claims map[string]any) string {
 	return tok
 }
 
+// live makes a live token: claims and a new session id, signed with the
+// test key, with the session recorded in the env's Store as Pairs.Issue
+// records it, the token's jti as its current refresh token. A Store keeps
+// no session without a subject or a current token: for a token without
+// user_id the session's subject is "1", and for one without jti its
+// current token is another id.
+func (e *env) live(t testing.TB, claims map[string]any) string {
+	t.Helper()
+	now := e.clock.Now()
+	sid := newID(t)
+	claims["sid"] = sid
+	s := jwt.Session{ID: sid, Subject: "1", Created: now, Refreshed: now, Expires: now.Add(jwt.DefaultRefreshTTL), Token: newID(t)}
+	if sub, ok := claims["user_id"]; ok {
+		s.Subject = fmt.Sprint(sub)
+	}
+	if jti, ok := claims["jti"].(string); ok {
+		s.Token = jti
+	}
+	if exp, ok := claims["exp"].(int64); ok {
+		s.Expires = time.Unix(exp, 0)
+	}
+	require.NoError(t, e.store.Create(t.Context(), s))
+	return e.sign(t, claims)
+}
+
+// newID returns 128 random bits in hex, the form of the ids of Pairs.
+func newID(t testing.TB) string {
+	t.Helper()
+	var b [16]byte
+	_, err := rand.Read(b[:])
+	require.NoError(t, err)
+	return hex.EncodeToString(b[:])
+}
+
 func (e *env) do(method, path, contentType, body string, header http.Header) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	if contentType != "" {
@@ -199,12 +236,24 @@ func payload(t testing.TB, tok string) map[string]any {
 
 var errStoreDown = errors.New("store down")
 
-// failingStore is a Store whose Revoked method fails.
-type failingStore struct{ jwt.Store }
+// failingStore is a Store that fails every call.
+type failingStore struct{}
 
-func (s failingStore) Revoked(context.Context, string, string) (bool, error) {
-	return false, errStoreDown
+func (failingStore) Create(context.Context, jwt.Session) error { return errStoreDown }
+
+func (failingStore) Session(context.Context, string) (jwt.Session, error) {
+	return jwt.Session{}, errStoreDown
 }
+
+func (failingStore) Refresh(context.Context, string, string, string, string, time.Time, time.Time) (jwt.Session, bool, error) {
+	return jwt.Session{}, false, errStoreDown
+}
+
+func (failingStore) End(context.Context, string, time.Time) error { return errStoreDown }
+
+func (failingStore) EndAll(context.Context, string) (int, error) { return 0, errStoreDown }
+
+func (failingStore) List(context.Context, string) ([]jwt.Session, error) { return nil, errStoreDown }
 
 const (
 	bothRequired    = `{"username":["This field is required."],"password":["This field is required."]}`
@@ -357,8 +406,19 @@ var (
 		return resign(t, e, "hs512", string(append(testSecret, testSecret...)))
 	}
 	noneAlg = func(t *testing.T, e *env) string { return noneToken(t, e) }
-	craft   = func(claims func(now int64) map[string]any) func(*testing.T, *env) string {
-		return func(t *testing.T, e *env) string { return e.sign(t, claims(e.clock.Now().Unix())) }
+	// craft makes a live token with its own claims: its session is in
+	// the Store, as that of a token the Pairs issued.
+	craft = func(claims func(now int64) map[string]any) func(*testing.T, *env) string {
+		return func(t *testing.T, e *env) string { return e.live(t, claims(e.clock.Now().Unix())) }
+	}
+	// neverSeen is a validly signed refresh token whose session the
+	// Store does not hold: one it never recorded, or lost.
+	neverSeen = func(t *testing.T, e *env) string {
+		return e.sign(t, map[string]any{"token_type": "refresh", "exp": e.clock.Now().Unix() + 60, "jti": newID(t), "sid": newID(t), "user_id": "1"})
+	}
+	// noSID is a refresh token without the session claim of Pairs.
+	noSID = func(t *testing.T, e *env) string {
+		return e.sign(t, map[string]any{"token_type": "refresh", "exp": e.clock.Now().Unix() + 60, "jti": newID(t), "user_id": "1"})
 	}
 	noExp = craft(func(now int64) map[string]any {
 		return map[string]any{"token_type": "refresh", "jti": "0123456789abcdef0123456789abcdef", "user_id": "1"}
@@ -434,6 +494,7 @@ func commonTokenRows(field string) []tokenCase {
 		{name: "expired", token: expired, status: 401, want: tokenErr("Token is expired")},
 		{name: "no exp", token: noExp, status: 401, want: tokenErr("Token has no 'exp' claim")},
 		{name: "no jti", token: noJTI, status: 401, want: tokenErr("Token has no id")},
+		{name: "no session id", token: noSID, status: 401, want: tokenErr("Token has no id")},
 	}
 }
 
@@ -462,18 +523,33 @@ func TestRefresh(t *testing.T) {
 		}
 	})
 	t.Run("rotation: access then refresh, old token blacklisted", func(t *testing.T) {
-		e := newEnv(t, func(c *jwt.PairConfig) { c.Rotate = true }, nil)
-		pair := e.login(t)
-		w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh})
-		require.Equal(t, 200, w.Code)
-		assert.Regexp(t, `^\{"access":"[^"]+","refresh":"[^"]+"\}$`, w.Body.String())
-		var next jwt.Pair
-		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &next))
+		// The replaced token, presented again once its grace (if any) has
+		// passed, is reuse.
+		tests := []struct {
+			name string
+			mod  func(*jwt.PairConfig)
+			wait time.Duration
+		}{
+			{name: "no grace", mod: func(c *jwt.PairConfig) { c.Rotate, c.NoReuseGrace = true, true }},
+			{name: "default grace, past it", mod: func(c *jwt.PairConfig) { c.Rotate = true }, wait: jwt.DefaultReuseGrace},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				e := newEnv(t, tt.mod, nil)
+				pair := e.login(t)
+				w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh})
+				require.Equal(t, 200, w.Code)
+				assert.Regexp(t, `^\{"access":"[^"]+","refresh":"[^"]+"\}$`, w.Body.String())
+				var next jwt.Pair
+				require.NoError(t, json.Unmarshal(w.Body.Bytes(), &next))
 
-		w = e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh})
-		assertResponse(t, w, 401, tokenErr("Token is blacklisted"))
-		w = e.postJSON("/api/token/refresh/", map[string]any{"refresh": next.Refresh})
-		assertResponse(t, w, 401, tokenErr("Token is blacklisted")) // reuse revoked the login's later tokens
+				e.clock.Advance(tt.wait)
+				w = e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh})
+				assertResponse(t, w, 401, tokenErr("Token is blacklisted"))
+				w = e.postJSON("/api/token/refresh/", map[string]any{"refresh": next.Refresh})
+				assertResponse(t, w, 401, tokenErr("Token is blacklisted")) // reuse revoked the login's later tokens
+			})
+		}
 	})
 	t.Run("a refused user check leaves the token unconsumed", func(t *testing.T) {
 		e := newEnv(t, func(c *jwt.PairConfig) { c.Rotate = true }, nil)
@@ -486,17 +562,22 @@ func TestRefresh(t *testing.T) {
 	t.Run("store failure", func(t *testing.T) {
 		e := newEnv(t, nil, nil)
 		pair := e.login(t)
-		p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, SubjectClaim: "user_id", Store: failingStore{e.store}, Expect: jwt.Expect{Now: e.clock.Now}, Active: e.auth.Active})
+		p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, SubjectClaim: "user_id", Store: failingStore{}, Expect: jwt.Expect{Now: e.clock.Now}, Active: e.auth.Active})
 		require.NoError(t, err)
 		h, err := simplejwt.NewHandler(simplejwt.Config{Pairs: p, Authenticator: e.auth})
 		require.NoError(t, err)
-		for _, path := range []string{"/api/token/refresh/", "/api/token/blacklist/"} {
+		for _, tt := range []struct{ path, body string }{
+			{"/api/token/", `{"username":"admin","password":"admin@123"}`},
+			{"/api/token/refresh/", `{"refresh":"` + pair.Refresh + `"}`},
+			{"/api/token/verify/", `{"token":"` + pair.Refresh + `"}`},
+			{"/api/token/blacklist/", `{"refresh":"` + pair.Refresh + `"}`},
+		} {
 			w := httptest.NewRecorder()
-			r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{"refresh":"`+pair.Refresh+`"}`))
+			r := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
 			r.Header.Set("Content-Type", "application/json")
 			h.ServeHTTP(w, r)
-			assert.Equal(t, 500, w.Code, path)
-			assert.Equal(t, serverError, w.Body.String(), path)
+			assert.Equal(t, 500, w.Code, tt.path)
+			assert.Equal(t, serverError, w.Body.String(), tt.path)
 		}
 	})
 }
@@ -538,7 +619,7 @@ func TestVerify(t *testing.T) {
 func TestBlacklist(t *testing.T) {
 	rows := append(commonTokenRows("refresh"),
 		tokenCase{name: "valid refresh token", token: validRefresh, status: 200, want: `{}`},
-		tokenCase{name: "valid but never seen", token: refreshFor("1"), status: 200, want: `{}`},
+		tokenCase{name: "valid but never seen", token: neverSeen, status: 200, want: `{}`},
 		tokenCase{name: "user inactive: not checked", token: refreshFor("2"), status: 200, want: `{}`},
 		tokenCase{name: "already blacklisted", token: blacklisted, status: 401, want: tokenErr("Token is blacklisted")},
 		tokenCase{name: "an access token", token: validAccess, status: 401, want: tokenErr("Token has wrong type")},
@@ -556,6 +637,155 @@ func TestBlacklist(t *testing.T) {
 		assertResponse(t, e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh}), 401, tokenErr("Token is blacklisted"))
 		assert.Equal(t, 200, e.postJSON("/api/token/refresh/", map[string]any{"refresh": other.Refresh}).Code, "other refresh tokens are unaffected")
 	})
+	t.Run("never seen: recorded, then blacklisted", func(t *testing.T) {
+		e := newEnv(t, nil, nil)
+		tok := neverSeen(t, e)
+		assertResponse(t, e.postJSON("/api/token/blacklist/", map[string]any{"refresh": tok}), 200, `{}`)
+		assertResponse(t, e.postJSON("/api/token/blacklist/", map[string]any{"refresh": tok}), 401, tokenErr("Token is blacklisted"))
+		assertResponse(t, e.postJSON("/api/token/refresh/", map[string]any{"refresh": tok}), 401, tokenErr("Token is blacklisted"))
+		assertResponse(t, e.postJSON("/api/token/verify/", map[string]any{"token": tok}), 400, `{"non_field_errors":["Token is blacklisted"]}`)
+	})
+}
+
+// TestUnknownSessionIsBlacklisted pins where the session model departs
+// from SimpleJWT, which accepts a validly signed refresh token it has no
+// record of: the refresh and verify routes answer a refresh token whose
+// session the Store does not hold (never recorded, or lost in a restart)
+// as blacklisted, rather than trust it.
+func TestUnknownSessionIsBlacklisted(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	tok := neverSeen(t, e)
+	assertResponse(t, e.postJSON("/api/token/refresh/", map[string]any{"refresh": tok}), 401, tokenErr("Token is blacklisted"))
+	assertResponse(t, e.postJSON("/api/token/verify/", map[string]any{"token": tok}), 400, `{"non_field_errors":["Token is blacklisted"]}`)
+}
+
+// TestLogoutStopsAccessTokensWithRevokeAccess checks what a logout does to
+// the access tokens of its session on an authenticated view behind
+// jwt.Middleware with the Pairs as its Verifier: as in SimpleJWT, they
+// stay valid until they expire, unless the Pairs has RevokeAccess, which
+// stops them at once.
+func TestLogoutStopsAccessTokensWithRevokeAccess(t *testing.T) {
+	const blacklistedAccess = `{"detail":"Given token not valid for any token type","code":"token_not_valid",` +
+		`"messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is blacklisted"}]}`
+	tests := []struct {
+		name         string
+		revokeAccess bool
+		helloStatus  int // of the view, after the logout
+		helloBody    string
+		verifyStatus int // of the verify route, after the logout
+		verifyBody   string
+	}{
+		{name: "without RevokeAccess, as SimpleJWT", helloStatus: 200, helloBody: `{"message":"hello"}`, verifyStatus: 200, verifyBody: `{}`},
+		{name: "with RevokeAccess", revokeAccess: true, helloStatus: 401, helloBody: blacklistedAccess, verifyStatus: 400, verifyBody: `{"non_field_errors":["Token is blacklisted"]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *jwt.PairConfig) { c.RevokeAccess = tt.revokeAccess }, nil)
+			auth, err := jwt.NewMiddleware(jwt.MiddlewareConfig{Verifier: e.p})
+			require.NoError(t, err)
+			view := auth.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`{"message":"hello"}`))
+			}))
+			hello := func(access string) *httptest.ResponseRecorder {
+				r := httptest.NewRequest(http.MethodGet, "/hello/", nil)
+				r.Header.Set("Authorization", "Bearer "+access)
+				w := httptest.NewRecorder()
+				view.ServeHTTP(w, r)
+				return w
+			}
+			pair, other := e.login(t), e.login(t)
+			w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh})
+			require.Equal(t, 200, w.Code, w.Body.String())
+			var refreshed jwt.Pair
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &refreshed))
+			for _, access := range []string{pair.Access, refreshed.Access} {
+				require.Equal(t, 200, hello(access).Code)
+			}
+
+			assertResponse(t, e.postJSON("/api/token/blacklist/", map[string]any{"refresh": pair.Refresh}), 200, `{}`)
+			for _, access := range []string{pair.Access, refreshed.Access} {
+				w := hello(access)
+				assert.Equal(t, tt.helloStatus, w.Code)
+				assert.Equal(t, tt.helloBody, w.Body.String())
+				if tt.helloStatus == 401 {
+					assert.Equal(t, `Bearer realm="api", error="invalid_token"`, w.Header().Get("WWW-Authenticate"))
+				}
+				assertResponse(t, e.postJSON("/api/token/verify/", map[string]any{"token": access}), tt.verifyStatus, tt.verifyBody)
+			}
+			assert.Equal(t, 200, hello(other.Access).Code, "another login of the user is unaffected")
+		})
+	}
+}
+
+// TestLogoutWithReplacedTokenEndsSession stops a rotated chain from
+// outliving a logout made with an older refresh token of it (a tab that
+// logs out with the token it held before another tab refreshed, or the
+// owner of a token a thief has rotated): the token counts as blacklisted,
+// since a rotation replaced it, and the logout ends the session all the
+// same.
+func TestLogoutWithReplacedTokenEndsSession(t *testing.T) {
+	tests := []struct {
+		name string
+		mod  func(*jwt.PairConfig)
+	}{
+		{name: "default grace", mod: func(c *jwt.PairConfig) { c.Rotate = true }},
+		{name: "no grace", mod: func(c *jwt.PairConfig) { c.Rotate, c.NoReuseGrace = true, true }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.mod, nil)
+			refresh := func(tok string) jwt.Pair {
+				t.Helper()
+				w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": tok})
+				require.Equal(t, 200, w.Code, w.Body.String())
+				var p jwt.Pair
+				require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+				return p
+			}
+			pair := e.login(t)
+			next := refresh(pair.Refresh)
+			later := refresh(next.Refresh)
+
+			for _, old := range []string{pair.Refresh, next.Refresh} {
+				assertResponse(t, e.postJSON("/api/token/blacklist/", map[string]any{"refresh": old}), 401, tokenErr("Token is blacklisted"))
+			}
+			for _, tok := range []string{later.Refresh, next.Refresh, pair.Refresh} {
+				assertResponse(t, e.postJSON("/api/token/refresh/", map[string]any{"refresh": tok}), 401, tokenErr("Token is blacklisted"))
+				assertResponse(t, e.postJSON("/api/token/blacklist/", map[string]any{"refresh": tok}), 401, tokenErr("Token is blacklisted"))
+				assertResponse(t, e.postJSON("/api/token/verify/", map[string]any{"token": tok}), 400, `{"non_field_errors":["Token is blacklisted"]}`)
+			}
+			other := e.login(t)
+			assert.Equal(t, 200, e.postJSON("/api/token/refresh/", map[string]any{"refresh": other.Refresh}).Code, "a new login works")
+		})
+	}
+}
+
+// TestTwoTabsRefreshingAtOnceKeepLogin stops two concurrent refreshes
+// with one refresh token (two browser tabs) from ending the login under
+// the default grace: both are answered 200 with the same new refresh
+// token, and the login lives on.
+func TestTwoTabsRefreshingAtOnceKeepLogin(t *testing.T) {
+	e := newEnv(t, func(c *jwt.PairConfig) { c.Rotate = true }, nil)
+	for range 50 {
+		pair := e.login(t)
+		var ws [2]*httptest.ResponseRecorder
+		var wg sync.WaitGroup
+		for i := range ws {
+			wg.Go(func() { ws[i] = e.postJSON("/api/token/refresh/", map[string]any{"refresh": pair.Refresh}) })
+		}
+		wg.Wait()
+		var got [2]jwt.Pair
+		for i, w := range ws {
+			require.Equal(t, 200, w.Code, w.Body.String())
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &got[i]))
+		}
+		require.NotEmpty(t, got[0].Refresh)
+		assert.Equal(t, got[0].Refresh, got[1].Refresh, "the same new refresh token")
+		assert.NotEqual(t, pair.Refresh, got[0].Refresh)
+		w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": got[0].Refresh})
+		require.Equal(t, 200, w.Code, "the login lives on: %s", w.Body.String())
+	}
 }
 
 func TestFormAndMultipartTokens(t *testing.T) {

@@ -23,21 +23,31 @@ type appConfig struct {
 	users                 *users
 	logger                *slog.Logger
 	now                   func() time.Time // nil: time.Now
+	store                 jwt.Store        // nil: a MemoryStore on now
 }
 
 // newHandler returns the server's routes, behind the request log and the
 // body cap.
 func newHandler(cfg appConfig) (http.Handler, error) {
 	pairs, err := jwt.NewPairs(jwt.PairConfig{
-		Signer:       cfg.signer,
-		AccessTTL:    cfg.accessTTL,
-		RefreshTTL:   cfg.refreshTTL,
-		Rotate:       cfg.rotate,
+		Signer:     cfg.signer,
+		AccessTTL:  cfg.accessTTL,
+		RefreshTTL: cfg.refreshTTL,
+		Rotate:     cfg.rotate,
+		// No grace window: a rotated refresh token presented again is
+		// refused at once, as in SimpleJWT, and ends its login (reuse
+		// detection); of concurrent refreshes with one token exactly one
+		// succeeds.
+		NoReuseGrace: cfg.rotate,
 		SubjectClaim: "user_id",
 		Expect:       jwt.Expect{Now: cfg.now},
+		Store:        cfg.store,
 		// SimpleJWT's CHECK_USER_IS_ACTIVE: every refresh, over HTTP or
 		// not, asks whether the account is still active.
 		Active: cfg.users.Active,
+		// Reuse (a stolen token, most likely), logouts and store failures
+		// reach the log, with the subject and the session, never a token.
+		OnEvent: jwt.SlogEvents(cfg.logger),
 	})
 	if err != nil {
 		return nil, err
@@ -47,7 +57,9 @@ func newHandler(cfg appConfig) (http.Handler, error) {
 		return nil, err
 	}
 	// As in SimpleJWT, an access token stays valid until it expires,
-	// after a logout too: the pair manager has no RevokeAccess.
+	// after a logout too: the pair manager has no RevokeAccess. Setting
+	// RevokeAccess above makes this middleware refuse the access tokens
+	// of an ended login at once, for a store lookup per request.
 	auth, err := jwt.NewMiddleware(jwt.MiddlewareConfig{
 		Verifier:  pairs,
 		NewClaims: func() any { return new(helloClaims) },

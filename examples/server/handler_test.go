@@ -1,14 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -155,10 +157,11 @@ func (zeros) Read(p []byte) (int, error) {
 func TestRefreshRefusesInactiveAccounts(t *testing.T) {
 	key, err := jwt.NewHMAC(jwt.HS256, []byte("a handler test secret of 32 b..."))
 	require.NoError(t, err)
-	h, err := newHandler(appConfig{signer: key, users: testUsers(t), logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	store := new(jwt.MemoryStore)
+	h, err := newHandler(appConfig{signer: key, users: testUsers(t), logger: discard, store: store})
 	require.NoError(t, err)
-	now := time.Now().Unix()
-	for _, tt := range []struct {
+	now := time.Now()
+	for i, tt := range []struct {
 		name, userID string
 		status       int
 	}{
@@ -167,16 +170,128 @@ func TestRefreshRefusesInactiveAccounts(t *testing.T) {
 		{name: "unknown user", userID: "7", status: http.StatusUnauthorized},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			tok, err := jwt.Sign(key, map[string]any{"token_type": "refresh", "exp": now + 60, "iat": now, "jti": "0123456789abcdef0123456789abcdef", "user_id": tt.userID})
+			// A live refresh token of the user: its login is in the store.
+			sid, jti := fmt.Sprintf("%032x", i+1), "0123456789abcdef0123456789abcdef"
+			require.NoError(t, store.Create(t.Context(), jwt.Session{ID: sid, Subject: tt.userID, Created: now, Refreshed: now, Expires: now.Add(time.Minute), Token: jti}))
+			tok, err := jwt.Sign(key, map[string]any{"token_type": "refresh", "exp": now.Unix() + 60, "iat": now.Unix(), "jti": jti, "sid": sid, "user_id": tt.userID})
 			require.NoError(t, err)
-			r := httptest.NewRequest(http.MethodPost, "/api/token/refresh/", strings.NewReader(`{"refresh":"`+tok+`"}`))
-			r.Header.Set("Content-Type", "application/json")
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			require.Equal(t, tt.status, w.Code, w.Body.String())
+			status, body := post(t, h, "/api/token/refresh/", map[string]string{"refresh": tok})
+			require.Equal(t, tt.status, status, body)
 			if tt.status == http.StatusUnauthorized {
-				assert.JSONEq(t, `{"detail":"No active account found for the given token."}`, w.Body.String())
+				assert.Equal(t, map[string]any{"detail": "No active account found for the given token."}, body)
 			}
 		})
+	}
+}
+
+var discard = slog.New(slog.DiscardHandler)
+
+// send sends body as JSON to path of h and returns the answer. It may be
+// called from any goroutine.
+func send(h http.Handler, path string, body map[string]string) *httptest.ResponseRecorder {
+	b, _ := json.Marshal(body) // a map of strings always encodes
+	r := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(b))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// decode returns the status and the decoded JSON body of w.
+func decode(t *testing.T, w *httptest.ResponseRecorder) (int, map[string]any) {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &m), w.Body.String())
+	return w.Code, m
+}
+
+// post sends body as JSON to path of h and returns the status and the
+// decoded answer.
+func post(t *testing.T, h http.Handler, path string, body map[string]string) (int, map[string]any) {
+	t.Helper()
+	return decode(t, send(h, path, body))
+}
+
+// loginTo logs admin in on h and returns the pair.
+func loginTo(t *testing.T, h http.Handler) (access, refresh string) {
+	t.Helper()
+	status, body := post(t, h, "/api/token/", map[string]string{"username": "admin", "password": "admin@123"})
+	require.Equal(t, http.StatusOK, status, body)
+	return body["access"].(string), body["refresh"].(string)
+}
+
+// TestConcurrentRefreshesOneSucceeds checks that with -rotate the server
+// has no grace window: of concurrent refreshes with one refresh token
+// exactly one succeeds, the others are answered as blacklisted, and the
+// reuse ends the login, the winner's new refresh token included.
+func TestConcurrentRefreshesOneSucceeds(t *testing.T) {
+	key, err := jwt.NewHMAC(jwt.HS256, []byte("a handler test secret of 32 b..."))
+	require.NoError(t, err)
+	h, err := newHandler(appConfig{signer: key, rotate: true, users: testUsers(t), logger: discard})
+	require.NoError(t, err)
+	for range 20 {
+		_, refresh := loginTo(t, h)
+		var answers [8]*httptest.ResponseRecorder
+		var wg sync.WaitGroup
+		for i := range answers {
+			wg.Go(func() { answers[i] = send(h, "/api/token/refresh/", map[string]string{"refresh": refresh}) })
+		}
+		wg.Wait()
+		rotated := ""
+		for _, w := range answers {
+			status, body := decode(t, w)
+			if status == http.StatusOK {
+				require.Empty(t, rotated, "a second refresh succeeded")
+				rotated = body["refresh"].(string)
+				continue
+			}
+			assert.Equal(t, http.StatusUnauthorized, status)
+			assert.Equal(t, blacklisted(), body)
+		}
+		require.NotEmpty(t, rotated, "one refresh succeeds")
+		status, body := post(t, h, "/api/token/refresh/", map[string]string{"refresh": rotated})
+		assert.Equal(t, http.StatusUnauthorized, status, "the reuse ended the login")
+		assert.Equal(t, blacklisted(), body)
+	}
+}
+
+// TestReuseIsLogged checks that a reuse reaches the log, as a warning with
+// the subject and the session, and a logout as an ending of the session;
+// and that no token ever does.
+func TestReuseIsLogged(t *testing.T) {
+	key, err := jwt.NewHMAC(jwt.HS256, []byte("a handler test secret of 32 b..."))
+	require.NoError(t, err)
+	var buf syncBuffer
+	h, err := newHandler(appConfig{signer: key, rotate: true, users: testUsers(t), logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	require.NoError(t, err)
+
+	access, refresh := loginTo(t, h)
+	status, body := post(t, h, "/api/token/refresh/", map[string]string{"refresh": refresh})
+	require.Equal(t, http.StatusOK, status, body)
+	rotated, rotatedAccess := body["refresh"].(string), body["access"].(string)
+	status, _ = post(t, h, "/api/token/refresh/", map[string]string{"refresh": refresh})
+	require.Equal(t, http.StatusUnauthorized, status)
+	access2, refresh2 := loginTo(t, h)
+	status, _ = post(t, h, "/api/token/blacklist/", map[string]string{"refresh": refresh2})
+	require.Equal(t, http.StatusOK, status)
+
+	events := map[string]map[string]any{}
+	for line := range strings.Lines(buf.String()) {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		if ev, ok := m["event"].(string); ok {
+			events[ev] = m
+		}
+	}
+	require.Contains(t, events, "reuse")
+	reuse := events["reuse"]
+	assert.Equal(t, "WARN", reuse["level"])
+	assert.Equal(t, "1", reuse["subject"])
+	assert.Equal(t, claims(t, refresh)["sid"], reuse["session"])
+	require.Contains(t, events, "session_ended")
+	assert.Equal(t, "1", events["session_ended"]["subject"])
+	assert.Equal(t, claims(t, refresh2)["sid"], events["session_ended"]["session"])
+	for _, tok := range []string{access, refresh, rotated, rotatedAccess, access2, refresh2} {
+		assert.NotContains(t, buf.String(), tok, "no token reaches the log")
 	}
 }

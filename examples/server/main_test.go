@@ -136,11 +136,14 @@ func TestFlow(t *testing.T) {
 	assert.Equal(t, blacklisted(), body)
 	assert.Equal(t, `Bearer realm="api"`, hdr.Get("WWW-Authenticate"))
 
+	// As in SimpleJWT, the access token stays valid until it expires.
 	status, body, _ = s.call(t, "POST", "/api/token/verify/", "", map[string]string{"token": access})
 	assert.Equal(t, 200, status)
 	assert.Empty(t, body)
+	s.assertHello(t, access)
 
 	logs := s.log.String()
+	assert.Contains(t, logs, `"event":"session_ended"`, "the logout reaches the log")
 	assert.Contains(t, logs, `"path":"/hello/"`)
 	assert.Contains(t, logs, `"status":200`)
 	assert.Contains(t, logs, `"duration"`)
@@ -168,6 +171,12 @@ func TestRotation(t *testing.T) {
 	status, body, _ = s.call(t, "POST", "/api/token/refresh/", "", map[string]string{"refresh": rotated})
 	assert.Equal(t, 401, status)
 	assert.Equal(t, blacklisted(), body)
+
+	logs := s.log.String()
+	assert.Contains(t, logs, `"event":"reuse"`, "the reuse reaches the log")
+	assert.Contains(t, logs, `"session":"`+claims(t, refresh)["sid"].(string)+`"`)
+	assert.NotContains(t, logs, refresh, "tokens never reach the log")
+	assert.NotContains(t, logs, rotated)
 }
 
 func TestRotationFromEnvironment(t *testing.T) {
