@@ -1,7 +1,7 @@
 // Package jwt issues and checks JSON Web Tokens: the compact
 // header.payload.signature form of [RFC 7515] and [RFC 7519], signed with
-// the thirteen algorithms of [RFC 7518] and [RFC 8037] using the standard
-// library alone.
+// the algorithms of [RFC 7518], [RFC 8037] and [RFC 9864] using the
+// standard library alone.
 //
 // A key is made once, by a constructor that refuses keys too weak or of the
 // wrong kind for its algorithm, and it fixes the algorithm: the alg of a
@@ -34,10 +34,11 @@
 // [Verify] checks, in this order: the size of the token, its form, its
 // header, its signature and only then its payload. The claims are checked
 // with the policy of an [Expect], whose zero value requires exp and checks
-// exp, nbf and iat against the clock with no leeway; set Issuer, Audience,
-// Subject or Type to require them too. A token that fails any check leaves
-// the destination zero: the claims of a token that did not verify are never
-// returned.
+// it against the clock with no leeway, and nbf and iat with 30 seconds of
+// clock skew; set Issuer, Audience, Subject or Type to require them too.
+// The destination is set to exactly the claims the token carries, and a
+// token that fails any check leaves it zero: the claims of a token that
+// did not verify are never returned.
 //
 // The one thing to get right: verify with the key you expect, not with a key
 // that the token names. The jwk, jku, x5u and x5c header members are never
@@ -106,4 +107,5 @@
 // [RFC 7518]: https://www.rfc-editor.org/rfc/rfc7518
 // [RFC 7519]: https://www.rfc-editor.org/rfc/rfc7519
 // [RFC 8037]: https://www.rfc-editor.org/rfc/rfc8037
+// [RFC 9864]: https://www.rfc-editor.org/rfc/rfc9864
 package jwt
