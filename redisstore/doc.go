@@ -1,72 +1,62 @@
-// Package redisstore keeps the state of the jwt pair manager in Redis, so
-// that many instances of a service share one view of which refresh tokens
-// have been used and which tokens and sessions are revoked.
+// Package redisstore keeps the sessions of the jwt pair manager in Redis,
+// so that every instance of a service shares one record of which logins
+// are live and which refresh token is the current one of each.
 //
 // # When you need it
 //
-// A [jwt.Pairs] records consumed (rotated) refresh tokens, logouts and
-// revoked sessions in its [jwt.Store]. The default, a jwt.MemoryStore, lives
-// in one process: behind a load balancer, a refresh token consumed or
-// revoked on one instance would still be accepted by the others, which
-// defeats single use, reuse detection and logout. Use this store whenever
-// more than one process issues or refreshes the same tokens; a single
-// process does not need it.
+// A [jwt.Pairs] records each login as a session in its [jwt.Store]: Issue
+// creates it, a rotating Refresh replaces its refresh token, a logout or a
+// detected reuse ends it, and a token whose session the Store does not
+// hold, live, is refused. The default, a jwt.MemoryStore, lives in one
+// process: behind a load balancer the other instances would not know the
+// session at all. Use this store whenever more than one process issues or
+// refreshes the same tokens; a single process does not need it.
 //
 // # Wiring
 //
-//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-//	pairs, err := jwt.NewPairs(jwt.PairConfig{
-//		Signer: key,
-//		Rotate: true,
-//		Store:  redisstore.New(client, redisstore.Config{Prefix: "myapp:jwt:"}),
+//	client := redis.NewClient(&redis.Options{
+//		Addr:                  "127.0.0.1:6379",
+//		ContextTimeoutEnabled: true,
+//		DialTimeout:           time.Second,
+//		ReadTimeout:           time.Second,
+//		WriteTimeout:          time.Second,
 //	})
+//	store, err := redisstore.New(client, redisstore.Config{Prefix: "myapp"})
+//	...
+//	pairs, err := jwt.NewPairs(jwt.PairConfig{Signer: key, Rotate: true, Store: store})
 //
 // Every instance makes its own client and Store with the same Redis and
-// prefix, and signs with the same keys. [Store] implements [jwt.Store]; any
-// [redis.UniversalClient] works, including a cluster client.
+// prefix, and signs with the same keys. Any [redis.UniversalClient] works:
+// a client of one server, a Ring, a cluster client or a failover client.
 //
-// # Keys and TTLs
+// # Keys
 //
-// A token id (the jti claim) is stored under Prefix + "t:" + id and a
-// session id (the sid claim) under Prefix + "s:" + sid, so the two never
-// collide; the prefix is "jwt:" unless set. A consumed token holds the value
-// the pair manager gave to Consume (the time of use or, with
-// PairConfig.ReuseGrace, the pair issued for it, so protect the server as a
-// store of live tokens); a revoked token or session holds the empty string.
+// A session is a hash under {Prefix}:s:<sid>, which expires with the
+// session; the sessions of a subject that have not ended are a sorted set
+// under {Prefix}:u:<subject>, which expires with the longest of them. The
+// prefix is "jwt" unless set. The braces make the prefix the hash tag of
+// every key, so that all the keys of one Store are in one Redis Cluster
+// slot: Session, Refresh and End know a session's id only, not its
+// subject, and Refresh, End and EndAll change a session and its subject's
+// set together. A session holds ids and times only, never a token.
 //
-// Each key's TTL is the time left until the entry's end, in milliseconds
-// rounded up, worked out from [Config].Now, so Redis drops entries by
-// itself and nothing needs sweeping. The pair manager keeps a token's entry
-// until the token expires (its exp plus PairConfig.Expect.Leeway), and a revoked
-// session until the last refresh token of the session can have expired
-// (RefreshTTL, or SessionTTL when shorter, plus twice the leeway). Revoking
-// an entry again only ever lengthens its TTL.
+// Each method is one round trip, and each that writes is one Lua script,
+// atomic on the server: of any number of concurrent refreshes with one
+// token, on any number of instances, exactly one rotates it. Times are
+// kept to the millisecond. The server must run Redis 6.0 or later.
 //
-// Consuming a token id and revoking one are each a Lua script, atomic on
-// the server: of any number of concurrent refreshes with one token, on any
-// number of instances, exactly one succeeds. Asking whether a token or its
-// session is revoked is one round trip: one EXISTS, or with a client that
-// shards keys, such as a cluster client, two in one pipeline.
+// # Failures
 //
-// The scripts use SET with KEEPTTL, so the server must run Redis 6.0 or
-// later.
-//
-// # When Redis is down
-//
-// The store fails closed. Every error from Redis, including a timeout or a
-// server that cannot be reached, is returned to the caller and never read
-// as "not revoked" or "first use". So while Redis cannot answer, every call
-// that asks the store returns an error: Pairs.Refresh, Pairs.Revoke (a
-// logout), Pairs.RevokeSession and Pairs.VerifyAnyType; the token
-// endpoints answer them with a server error. Pairs.Issue (a login) and
-// Pairs.VerifyAccess do not ask the store, so neither does verifying
-// access tokens on each request, unless a session check is turned on by
-// giving the HTTP middleware a Store. Failed calls consume and revoke
-// nothing, so a token refused while Redis was down works once it is back.
-//
-// The context given to each method is passed to every Redis command, so its
-// deadline bounds the wait; set the client's own timeouts too, so that a
-// server that hangs cannot hold requests for long.
+// The store fails closed. Every error from Redis, a timeout or a server
+// that cannot be reached included, is returned, never read as "no such
+// session" nor as a session; the pair manager then refuses the call with
+// that error, which is not jwt.ErrRevoked. Each call returns by its
+// context's deadline and by [Config].Timeout whatever the client's
+// settings. A Refresh whose reply was lost and that the client retries is
+// recognised by its nonce and changes nothing, so a lost reply never logs
+// a user out. A Redis that restarts without its data holds no session:
+// every token issued before is refused, and every user logs in again. The
+// README says which persistence to configure and what each choice costs.
 //
 // # Dependencies
 //
@@ -83,4 +73,8 @@
 //
 //	redis-server --port 6379 --save ''
 //	REDIS_ADDR=127.0.0.1:6379 go test -race ./...
+//
+// The fault tests also start redis-server processes of their own, on free
+// ports with temporary directories, and skip when redis-server is not in
+// PATH.
 package redisstore

@@ -1,6 +1,5 @@
 package redisstore
 
-import "time"
-
-// TTL returns the milliseconds s would give an entry that ends at until.
-func TTL(s *Store, until time.Time) int64 { return s.ttl(until) }
+// RefreshScript is the script of Store.Refresh, for the tests that load
+// it ahead or recognise it on the wire.
+var RefreshScript = refreshScript

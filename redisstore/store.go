@@ -1,8 +1,13 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jwtpair/jwt"
@@ -10,194 +15,355 @@ import (
 )
 
 // DefaultPrefix is the key prefix used when [Config].Prefix is empty.
-const DefaultPrefix = "jwt:"
+const DefaultPrefix = "jwt"
 
-// Config configures a [Store]. The zero value is ready to use.
+// DefaultTimeout is how long a call may take when [Config].Timeout is
+// zero and its context has no earlier deadline.
+const DefaultTimeout = time.Second
+
+// Config configures a [Store]. The zero value is ready to use. New copies
+// it, so changing it afterwards has no effect.
 type Config struct {
-	// Prefix starts every key the store reads or writes, so that several
-	// applications can share one Redis. The zero value means DefaultPrefix.
+	// Prefix names every key of the store: a session is under
+	// {Prefix}:s:<sid> and the sessions of a subject under
+	// {Prefix}:u:<subject>, so that several applications can share one
+	// Redis. The braces make Prefix the keys' hash tag, which keeps them
+	// in one Redis Cluster slot, so Prefix must not contain '{' or '}'.
+	// Empty means DefaultPrefix.
 	Prefix string
 
-	// Now returns the current time, from which the time left to each
-	// entry, and so its TTL, is worked out. Nil means time.Now. Once
-	// written, an entry expires on the server's clock.
+	// Timeout bounds each call of the store, whatever the client's own
+	// timeouts: a call whose context has not ended it before returns once
+	// Timeout has passed, with an error wrapping
+	// context.DeadlineExceeded. Zero means DefaultTimeout (1 second); a
+	// negative value is refused.
+	Timeout time.Duration
+
+	// Now returns the store's current time, which decides when sessions
+	// expire: a session is absent once its Expires is not after Now, and
+	// each key's expiry in Redis is the time left to it by this clock.
+	// Nil means time.Now.
 	Now func() time.Time
 }
 
-// Store is a [jwt.Store] kept in Redis. It is safe for concurrent use, and
-// any number of Stores in any number of processes may share one Redis and
-// prefix.
+// Store is a [jwt.Store] kept in Redis, for services whose instances must
+// share their sessions. Each method is one round trip: one command or one
+// Lua script, atomic on the server (and one more the first time a script
+// runs on a server that has not loaded it).
+//
+// A Store is safe for concurrent use, and any number of Stores in any
+// number of processes may share one Redis and prefix. Each call returns
+// by its context's deadline and by Config.Timeout: when the client has
+// not answered by then, the call returns the context's error and leaves
+// the command to the client, which ends it at its own timeouts (see the
+// client settings in the README). A call that returns an error may still
+// have been carried out; every method may be called again with the same
+// arguments to the same end, but Create (a retried Create whose first run
+// went through fails with jwt.ErrStoreExists).
 type Store struct {
-	client redis.UniversalClient
-	prefix string
-	now    func() time.Time
-	// oneKeyspace reports whether one command may name any two keys; it
-	// is false for clients that shard keys across servers.
-	oneKeyspace bool
+	client  redis.UniversalClient
+	prefix  string // "{Prefix}:"
+	timeout time.Duration
+	now     func() time.Time
 }
 
 var _ jwt.Store = (*Store)(nil)
 
-// New returns a Store that keeps its entries in client, configured by cfg.
-// client must not be nil. New copies cfg, so later changes to it have no
-// effect. The Store does not close client.
-func New(client redis.UniversalClient, cfg Config) *Store {
-	s := &Store{client: client, prefix: cfg.Prefix, now: cfg.Now}
+// New returns a Store that keeps its sessions in client, configured by
+// cfg. It returns an error wrapping jwt.ErrConfig when client is nil, when
+// Prefix contains a brace, or when Timeout is negative. The Store does
+// not close client.
+func New(client redis.UniversalClient, cfg Config) (*Store, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: redisstore: client is required", jwt.ErrConfig)
+	}
+	if strings.ContainsAny(cfg.Prefix, "{}") {
+		return nil, fmt.Errorf("%w: redisstore: Prefix cannot contain a brace", jwt.ErrConfig)
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("%w: redisstore: negative Timeout", jwt.ErrConfig)
+	}
+	s := &Store{client: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
+	}
+	s.prefix = "{" + s.prefix + "}:"
+	if s.timeout == 0 {
+		s.timeout = DefaultTimeout
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	_, s.oneKeyspace = client.(*redis.Client)
-	return s
+	return s, nil
 }
 
-// consumeScript reads the key and, when it is absent, sets it to the value
-// for the given number of milliseconds. It returns {1} for a first use and
-// {0, prior} otherwise. Run on the server, the read and the write cannot
-// be split by another client.
-var consumeScript = redis.NewScript(`
-local prior = redis.call('GET', KEYS[1])
-if prior then
-	return {0, prior}
-end
-local ms = tonumber(ARGV[2])
-if ms > 0 then
-	redis.call('SET', KEYS[1], ARGV[1], 'PX', ms)
-end
-return {1}
-`)
+func (s *Store) sessionKey(sid string) string     { return s.prefix + "s:" + sid }
+func (s *Store) subjectKey(subject string) string { return s.prefix + "u:" + subject }
 
-// revokeScript sets the key to the empty string, the revoked marker. Its
-// TTL becomes the given number of milliseconds only when that is longer
-// than what the key has left; a key that is absent is written only when
-// the number is positive.
-var revokeScript = redis.NewScript(`
-local ms = tonumber(ARGV[1])
-local left = redis.call('PTTL', KEYS[1])
-if left == -2 then
-	if ms > 0 then
-		redis.call('SET', KEYS[1], '', 'PX', ms)
-	end
-elseif left >= 0 and ms > left then
-	redis.call('SET', KEYS[1], '', 'PX', ms)
-else
-	redis.call('SET', KEYS[1], '', 'KEEPTTL')
-end
-return 0
-`)
-
-func (s *Store) tokenKey(id string) string    { return s.prefix + "t:" + id }
-func (s *Store) sessionKey(sid string) string { return s.prefix + "s:" + sid }
-
-// ttl returns the whole milliseconds left until until, rounded up so that
-// an entry with any time left is kept, or zero when none is left.
-func (s *Store) ttl(until time.Time) int64 {
-	d := until.Sub(s.now())
-	if d <= 0 {
-		return 0
-	}
-	return int64((d + time.Millisecond - 1) / time.Millisecond)
-}
-
-// Consume atomically records the first use of the token id, keeping value
-// until the time until. It follows the contract of [jwt.Store].
-func (s *Store) Consume(ctx context.Context, id string, value []byte, until time.Time) ([]byte, bool, error) {
+// Create records a new session. It follows the contract of [jwt.Store].
+func (s *Store) Create(ctx context.Context, ses jwt.Session) error {
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return err
 	}
-	if id == "" {
-		return nil, false, fmt.Errorf("redisstore: consume: %w", jwt.ErrStoreEmptyID)
+	if ses.ID == "" || ses.Subject == "" || ses.Token == "" {
+		return fmt.Errorf("%w in redisstore.Create", jwt.ErrStoreEmptyID)
 	}
-	if len(value) == 0 {
-		return nil, false, fmt.Errorf("redisstore: consume: %w", jwt.ErrStoreEmptyValue)
-	}
-	res, err := consumeScript.Run(ctx, s.client, []string{s.tokenKey(id)}, value, s.ttl(until)).Slice()
+	keys := []string{s.sessionKey(ses.ID), s.subjectKey(ses.Subject)}
+	args := []any{s.now().UnixMilli(), ses.Subject, millis(ses.Created), millis(ses.Refreshed), ses.Expires.UnixMilli(), ses.Token, ses.ID, ses.Previous, ses.Nonce}
+	created, err := call(ctx, s, "create", func(ctx context.Context) (bool, error) {
+		n, err := createScript.Run(ctx, s.client, keys, args...).Int64()
+		return n == 1, err
+	})
 	if err != nil {
-		return nil, false, fmt.Errorf("redisstore: consume: %w", err)
-	}
-	if len(res) == 1 {
-		return nil, true, nil
-	}
-	if len(res) != 2 {
-		return nil, false, fmt.Errorf("redisstore: consume: unexpected reply of %d elements", len(res))
-	}
-	prior, ok := res[1].(string)
-	if !ok {
-		return nil, false, fmt.Errorf("redisstore: consume: unexpected reply of type %T", res[1])
-	}
-	if prior == "" {
-		return nil, false, nil
-	}
-	return []byte(prior), false, nil
-}
-
-// Revoke records the token id as revoked until the time until. It follows
-// the contract of [jwt.Store].
-func (s *Store) Revoke(ctx context.Context, id string, until time.Time) error {
-	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if id == "" {
-		return fmt.Errorf("redisstore: revoke: %w", jwt.ErrStoreEmptyID)
-	}
-	return s.revoke(ctx, "revoke", s.tokenKey(id), until)
-}
-
-// RevokeSession records the session sid as revoked until the time until.
-// It follows the contract of [jwt.Store].
-func (s *Store) RevokeSession(ctx context.Context, sid string, until time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if sid == "" {
-		return fmt.Errorf("redisstore: revoke session: %w", jwt.ErrStoreEmptyID)
-	}
-	return s.revoke(ctx, "revoke session", s.sessionKey(sid), until)
-}
-
-// revoke runs revokeScript on key; op names the method in errors.
-func (s *Store) revoke(ctx context.Context, op, key string, until time.Time) error {
-	if err := revokeScript.Run(ctx, s.client, []string{key}, s.ttl(until)).Err(); err != nil {
-		return fmt.Errorf("redisstore: %s: %w", op, err)
+	if !created {
+		return fmt.Errorf("%w: session %q", jwt.ErrStoreExists, ses.ID)
 	}
 	return nil
 }
 
-// Revoked reports whether the token id has been consumed or revoked, or
-// the session sid revoked, in one round trip. It follows the contract of
-// [jwt.Store]. An error means the store could not answer; the caller must
-// treat the token as refused.
-func (s *Store) Revoked(ctx context.Context, id, sid string) (bool, error) {
+// Session returns the session sid. It follows the contract of [jwt.Store].
+func (s *Store) Session(ctx context.Context, sid string) (jwt.Session, error) {
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return jwt.Session{}, err
 	}
-	var n int64
-	var err error
-	switch {
-	case id == "" && sid == "":
-		return false, nil
-	case sid == "":
-		n, err = s.client.Exists(ctx, s.tokenKey(id)).Result()
-	case id == "":
-		n, err = s.client.Exists(ctx, s.sessionKey(sid)).Result()
-	case s.oneKeyspace:
-		n, err = s.client.Exists(ctx, s.tokenKey(id), s.sessionKey(sid)).Result()
-	default:
-		// The keys may live on different shards: ask each in one pipeline.
-		var token, session *redis.IntCmd
-		_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			token = p.Exists(ctx, s.tokenKey(id))
-			session = p.Exists(ctx, s.sessionKey(sid))
-			return nil
-		})
-		if err == nil {
-			n = token.Val() + session.Val()
-		}
+	if sid == "" {
+		return jwt.Session{}, jwt.ErrNoSession
+	}
+	key := s.sessionKey(sid)
+	fields, err := call(ctx, s, "session", func(ctx context.Context) (map[string]string, error) {
+		return s.client.HGetAll(ctx, key).Result()
+	})
+	if err != nil {
+		return jwt.Session{}, err
+	}
+	if len(fields) == 0 {
+		return jwt.Session{}, jwt.ErrNoSession
+	}
+	ses, err := decode(sid, fields)
+	if err != nil {
+		return jwt.Session{}, err
+	}
+	if !ses.Expires.After(s.now()) {
+		return jwt.Session{}, jwt.ErrNoSession
+	}
+	return ses, nil
+}
+
+// Refresh records a refresh of session sid, in one Lua script: of any
+// number of concurrent calls with one from, on any number of instances,
+// exactly one is done, and the same call repeated (a reply lost and the
+// command retried by the client) is done too and changes nothing. It
+// follows the contract of [jwt.Store].
+func (s *Store) Refresh(ctx context.Context, sid, from, to, nonce string, at, expires time.Time) (jwt.Session, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return jwt.Session{}, false, err
+	}
+	if sid == "" || from == "" || to == "" || nonce == "" {
+		return jwt.Session{}, false, fmt.Errorf("%w in redisstore.Refresh", jwt.ErrStoreEmptyID)
+	}
+	keys := []string{s.sessionKey(sid)}
+	args := []any{s.now().UnixMilli(), from, to, nonce, millis(at), expires.UnixMilli(), s.subjectKey(""), sid}
+	reply, err := call(ctx, s, "refresh", func(ctx context.Context) ([]any, error) {
+		return refreshScript.Run(ctx, s.client, keys, args...).Slice()
+	})
+	if errors.Is(err, redis.Nil) {
+		return jwt.Session{}, false, jwt.ErrNoSession
 	}
 	if err != nil {
-		return false, fmt.Errorf("redisstore: revoked: %w", err)
+		return jwt.Session{}, false, err
 	}
-	return n > 0, nil
+	if len(reply) != 2 {
+		return jwt.Session{}, false, errReply("refresh")
+	}
+	done, ok := reply[0].(int64)
+	fields, ok2 := pairs(reply[1])
+	if !ok || !ok2 {
+		return jwt.Session{}, false, errReply("refresh")
+	}
+	ses, err := decode(sid, fields)
+	if err != nil {
+		return jwt.Session{}, false, err
+	}
+	return ses, done == 1, nil
+}
+
+// End ends the session sid. It follows the contract of [jwt.Store].
+func (s *Store) End(ctx context.Context, sid string, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if sid == "" {
+		return fmt.Errorf("%w in redisstore.End", jwt.ErrStoreEmptyID)
+	}
+	keys := []string{s.sessionKey(sid)}
+	args := []any{s.now().UnixMilli(), expires.UnixMilli(), s.subjectKey(""), sid}
+	_, err := call(ctx, s, "end", func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, endScript.Run(ctx, s.client, keys, args...).Err()
+	})
+	return err
+}
+
+// EndAll ends every session of subject, in one Lua script. It follows
+// the contract of [jwt.Store].
+func (s *Store) EndAll(ctx context.Context, subject string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if subject == "" {
+		return 0, fmt.Errorf("%w in redisstore.EndAll", jwt.ErrStoreEmptyID)
+	}
+	keys := []string{s.subjectKey(subject)}
+	args := []any{s.now().UnixMilli(), s.sessionKey(""), subject}
+	n, err := call(ctx, s, "end all", func(ctx context.Context) (int64, error) {
+		return endAllScript.Run(ctx, s.client, keys, args...).Int64()
+	})
+	return int(n), err
+}
+
+// List returns the sessions of subject that are not ended, oldest first,
+// read in one Lua script. It follows the contract of [jwt.Store].
+func (s *Store) List(ctx context.Context, subject string) ([]jwt.Session, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if subject == "" {
+		return nil, nil
+	}
+	now := s.now()
+	keys := []string{s.subjectKey(subject)}
+	args := []any{now.UnixMilli(), s.sessionKey("")}
+	reply, err := call(ctx, s, "list", func(ctx context.Context) ([]any, error) {
+		return listScript.Run(ctx, s.client, keys, args...).Slice()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(reply)%2 != 0 {
+		return nil, errReply("list")
+	}
+	var list []jwt.Session
+	for i := 0; i < len(reply); i += 2 {
+		sid, ok := reply[i].(string)
+		fields, ok2 := pairs(reply[i+1])
+		if !ok || !ok2 {
+			return nil, errReply("list")
+		}
+		ses, err := decode(sid, fields)
+		if err != nil {
+			return nil, err
+		}
+		if !ses.Ended && ses.Subject == subject && ses.Expires.After(now) {
+			list = append(list, ses)
+		}
+	}
+	slices.SortFunc(list, func(a, b jwt.Session) int {
+		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
+	})
+	return list, nil
+}
+
+// call runs op, which sends one command, with a context bounded by the
+// store's timeout, and returns by that deadline whatever the client
+// does. A go-redis client without ContextTimeoutEnabled ignores the
+// context while it waits for a reply, so op runs in a goroutine of its
+// own, which a call that returns early leaves to end at the client's
+// timeouts. name names the operation in errors.
+func call[T any](ctx context.Context, s *Store, name string, op func(context.Context) (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	done := make(chan result, 1)
+	go func() {
+		v, err := op(ctx)
+		done <- result{v, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+		if r.err == nil || errors.Is(r.err, redis.Nil) {
+			return r.v, r.err
+		}
+	case <-ctx.Done():
+		r.err = ctx.Err()
+	}
+	if err := parent.Err(); err != nil {
+		return r.v, err // the caller's own context: its error, as the contract says
+	}
+	if ctx.Err() != nil {
+		return r.v, fmt.Errorf("redisstore: %s: no reply within %v: %w", name, s.timeout, context.DeadlineExceeded)
+	}
+	return r.v, fmt.Errorf("redisstore: %s: %w", name, r.err)
+}
+
+// millis returns t in Unix milliseconds, or "" for the zero time.
+func millis(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+// decode makes the session sid of the fields of its hash. A record that
+// cannot be read is an error, never an absent session: the store fails
+// closed.
+func decode(sid string, f map[string]string) (jwt.Session, error) {
+	ses := jwt.Session{
+		ID:       sid,
+		Subject:  f["sub"],
+		Token:    f["token"],
+		Previous: f["previous"],
+		Nonce:    f["nonce"],
+		Ended:    f["ended"] == "1",
+	}
+	if f["expires"] == "" || !ses.Ended && (ses.Subject == "" || ses.Token == "") {
+		return jwt.Session{}, errRecord
+	}
+	for _, t := range []struct {
+		dst   *time.Time
+		field string
+	}{{&ses.Created, "created"}, {&ses.Refreshed, "refreshed"}, {&ses.Expires, "expires"}} {
+		if v := f[t.field]; v != "" {
+			ms, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return jwt.Session{}, errRecord
+			}
+			*t.dst = time.UnixMilli(ms)
+		}
+	}
+	return ses, nil
+}
+
+// errRecord is returned for a session record the store did not write in
+// that form: the key was changed by hand, or by another program under
+// the same prefix.
+var errRecord = errors.New("redisstore: malformed session record")
+
+// errReply returns the error of a script reply of the wrong shape.
+func errReply(name string) error {
+	return fmt.Errorf("redisstore: %s: unexpected reply", name)
+}
+
+// pairs returns the flat field-value list of an HGETALL run in a script
+// as a map.
+func pairs(v any) (map[string]string, bool) {
+	list, ok := v.([]any)
+	if !ok || len(list)%2 != 0 {
+		return nil, false
+	}
+	m := make(map[string]string, len(list)/2)
+	for i := 0; i < len(list); i += 2 {
+		k, ok := list[i].(string)
+		v, ok2 := list[i+1].(string)
+		if !ok || !ok2 {
+			return nil, false
+		}
+		m[k] = v
+	}
+	return m, true
 }
