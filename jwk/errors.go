@@ -15,19 +15,34 @@ var (
 
 	// ErrKeySetURL is returned by [NewRemoteSet] for a URL that is not an
 	// absolute https URL, or an http URL to a host other than a loopback
-	// address when RemoteSetConfig.InsecureAllowHTTP is not set.
+	// address when RemoteSetConfig.InsecureAllowHTTP is not set; by
+	// [NewDiscoveredSet] for an issuer that is not such a URL or has a
+	// query or a fragment; and, wrapped, for a response that a redirect
+	// brought from such a URL.
 	ErrKeySetURL = errors.New("jwk: unusable key set URL")
 
 	// ErrKeySetFetch is returned when fetching a JWK Set fails: the
 	// request fails or times out, the status is not 200 OK, the body is
-	// larger than [MaxSetSize], or the set does not parse, holds a private
-	// or secret key or holds no key usable for signatures. The previous
-	// set, if any, is kept.
+	// larger than [MaxSetSize] or is not a JWK Set, discovery fails
+	// ([ErrDiscovery]), or the set holds no key usable for signatures (the
+	// error then says why each key was left out, and wraps each reason).
+	// The previous set, if any, is kept.
 	ErrKeySetFetch = errors.New("jwk: fetching the key set failed")
 
+	// ErrDiscovery is returned, wrapped in an error wrapping
+	// [ErrKeySetFetch], when the metadata of an issuer cannot give the URL
+	// of its keys: neither well-known URL answers 200 OK, the request
+	// fails, the document is not a strict JSON object, its issuer is not
+	// exactly the one configured, or its jwks_uri is missing or is a URL
+	// that [NewRemoteSet] would refuse.
+	ErrDiscovery = errors.New("jwk: issuer discovery failed")
+
 	// ErrKeySetUnavailable is returned by [RemoteSet.VerifierFor] when it
-	// has no set it may use (the last one is stale past MaxStale) and
-	// could not fetch one. It wraps the error of the last fetch, if any,
-	// or the context's error when the caller stopped waiting for a fetch.
+	// has no set it may use (none has arrived yet, with StartUnready, or
+	// the last one is stale past MaxStale) and could not fetch one, and by
+	// Ready when it stops waiting for one. It wraps the error of the last
+	// fetch, if any, or the context's error when the caller stopped
+	// waiting for a fetch. It does not wrap [jwt.ErrUnknownKey]: the token
+	// may be good, and a [jwt.Middleware] answers 503 rather than 401.
 	ErrKeySetUnavailable = errors.New("jwk: no usable key set")
 )

@@ -2,8 +2,11 @@ package jwk_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -408,7 +411,9 @@ func TestRemoteSetBadResponses(t *testing.T) {
 		{name: "malformed JSON", handler: respond(http.StatusOK, "", []byte(`{"keys":[`))},
 		{name: "not a set", handler: respond(http.StatusOK, "", []byte(`[]`))},
 		{name: "body over 1 MiB", handler: respond(http.StatusOK, "", huge)},
-		{name: "no usable key", handler: respond(http.StatusOK, "", []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"n","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))},
+		// (An Ed25519 key without alg is usable: it verifies EdDSA and
+		// Ed25519. An X448 key is not.)
+		{name: "no usable key", handler: respond(http.StatusOK, "", []byte(`{"keys":[{"kty":"OKP","crv":"X448","kid":"n","x":"mwj3zDG34-Z9ItWuoSEHSic70rg94Jxj-qc9LCLF2bvINmRyQdlT1AxbEtqIEg1TF3-A5TLEH6A"}]}`))},
 		{name: "encryption key only", handler: respond(http.StatusOK, "", []byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"n","use":"enc","alg":"EdDSA","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))},
 		{name: "secret key", handler: respond(http.StatusOK, "", []byte(`{"keys":[{"kty":"oct","kid":"s","alg":"HS256","k":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}`))},
 		// A published set never holds a private key; refusing it before
@@ -752,12 +757,14 @@ func TestRemoteSetConstructorContext(t *testing.T) {
 	assert.Nil(t, r)
 }
 
-// FuzzRemoteSetBody feeds any body to a RemoteSet: it must not
-// panic, and a set it takes must hold only usable public keys.
+// FuzzRemoteSetBody feeds any body to a RemoteSet: it must not panic, a
+// body it takes must be a JWK Set document, and a secret key in it is
+// never used, whatever the other keys.
 func FuzzRemoteSetBody(f *testing.F) {
 	f.Add(setOf(f, edKey(f, 1)), "max-age=60")
 	f.Add([]byte(`{"keys":[{"kty":"oct","k":"AAAA","alg":"HS256"}]}`), "no-cache")
 	f.Add([]byte(`{"keys":[]}`), "max-age=-1, max-age=\"")
+	f.Add([]byte(`{"keys":[{"kty":"oct","kid":"k","k":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","alg":"HS256"},`+string(publicJWK(f, edKey(f, 1), "k", ""))+`]}`), "")
 	f.Fuzz(func(t *testing.T, body []byte, cc string) {
 		iss := respond(http.StatusOK, "", body)
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -770,11 +777,24 @@ func FuzzRemoteSetBody(f *testing.F) {
 			return
 		}
 		defer r.Close()
-		set, err := jwk.ParseSet(body)
-		require.NoError(t, err)
-		for _, k := range set.Keys {
-			_, secret := k.Key.([]byte)
-			require.False(t, secret)
+		var doc struct {
+			Keys []json.RawMessage `json:"keys"`
+		}
+		require.NoError(t, json.Unmarshal(body, &doc))
+		for _, raw := range doc.Keys {
+			k, err := jwk.ParseKey(raw)
+			if err != nil {
+				continue
+			}
+			if _, secret := k.Key.([]byte); !secret {
+				continue
+			}
+			for _, alg := range []jwt.Algorithm{jwt.HS256, jwt.HS384, jwt.HS512} {
+				v, err := r.VerifierFor(context.Background(), jwt.Header{Algorithm: alg, KeyID: k.KeyID})
+				if err == nil {
+					require.NotEqual(t, alg, v.Algorithm(), "a secret key is used")
+				}
+			}
 		}
 	})
 }
@@ -826,4 +846,258 @@ func BenchmarkHandler(b *testing.B) {
 	for b.Loop() {
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
+}
+
+// TestRemoteSetSkipsUnusableKeys: one weak key, one of an unknown curve,
+// one of an unknown type and one for encryption beside a good key: the
+// good key verifies, and each other is reported with why.
+func TestRemoteSetSkipsUnusableKeys(t *testing.T) {
+	data, err := os.ReadFile("testdata/weak-unknown.json")
+	require.NoError(t, err)
+	type skip struct {
+		kid string
+		err error
+	}
+	var skipped []skip
+	remote := newRemote(t, respond(http.StatusOK, "", data), jwk.RemoteSetConfig{
+		OnSkippedKey: func(kid string, err error) { skipped = append(skipped, skip{kid, err}) },
+	})
+	require.Len(t, skipped, 4)
+	want := []struct {
+		kid string
+		err error
+	}{
+		{"x448", jwt.ErrInvalidKey},
+		{"foo", jwt.ErrInvalidKey},
+		{"legacy-1024", jwt.ErrWeakKey},
+		{"enc", jwt.ErrKeyMismatch},
+	}
+	for i, w := range want {
+		assert.Equal(t, w.kid, skipped[i].kid)
+		assert.ErrorIs(t, skipped[i].err, w.err, w.kid)
+		assert.Contains(t, skipped[i].err.Error(), `kid "`+w.kid+`"`)
+	}
+
+	// The good key has no alg: an Ed25519 key verifies EdDSA and Ed25519.
+	for _, alg := range []jwt.Algorithm{jwt.EdDSA, jwt.Ed25519} {
+		s, err := jwt.NewEdDSASigner(alg, rfc8037Key(t))
+		require.NoError(t, err)
+		tok, err := jwt.Sign(s.WithKeyID("good"), claimsAt(time.Now(), time.Minute))
+		require.NoError(t, err)
+		require.NoError(t, jwt.Verify(tok, remote, nil), alg)
+	}
+	weak, err := jwt.Sign(edKey(t, 3).WithKeyID("legacy-1024"), claimsAt(time.Now(), time.Minute))
+	require.NoError(t, err)
+	require.ErrorIs(t, jwt.Verify(weak, remote, nil), jwt.ErrUnknownKey, "a skipped key verifies nothing")
+}
+
+// rfc8037Key returns the Ed25519 private key of RFC 8037 A.1, whose
+// public half is the good key of testdata/weak-unknown.json.
+func rfc8037Key(t testing.TB) ed25519.PrivateKey {
+	t.Helper()
+	seed, err := jwtB64.DecodeString("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A")
+	require.NoError(t, err)
+	return ed25519.NewKeyFromSeed(seed)
+}
+
+// TestRemoteSetNoUsableKey: a set whose every key is left out is refused
+// with an error that says why for each, by kid.
+func TestRemoteSetNoUsableKey(t *testing.T) {
+	data, err := os.ReadFile("testdata/weak-unknown.json")
+	require.NoError(t, err)
+	var doc map[string][]json.RawMessage
+	require.NoError(t, json.Unmarshal(data, &doc))
+	doc["keys"] = doc["keys"][:4] // all but the good key
+	body, err := json.Marshal(doc)
+	require.NoError(t, err)
+	_, err = jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{Client: &http.Client{Transport: handlerTransport{respond(http.StatusOK, "", body)}}})
+	require.ErrorIs(t, err, jwk.ErrKeySetFetch)
+	require.ErrorIs(t, err, jwt.ErrWeakKey)
+	require.ErrorIs(t, err, jwt.ErrKeyMismatch)
+	for _, kid := range []string{"legacy-1024", "x448", "foo", "enc"} {
+		assert.Contains(t, err.Error(), `(kid "`+kid+`"): `)
+	}
+}
+
+// TestRemoteSetStrictDocument: leniency is per key; a document that is
+// not a JWK Set is refused whole, whatever keys it seems to hold.
+func TestRemoteSetStrictDocument(t *testing.T) {
+	good := string(setOf(t, edKey(t, 1).WithKeyID("k")))
+	tests := []struct {
+		name string
+		body string
+	}{
+		{name: "duplicate keys member", body: `{"keys":[],` + good[1:]},
+		{name: "trailing data", body: good + `{}`},
+		{name: "keys member in another case", body: `{"Keys":[]}`},
+		{name: "keys not an array", body: `{"keys":{}}`},
+		{name: "invalid UTF-8", body: "{\"keys\":[],\"x\":\"\xff\"}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{Client: &http.Client{Transport: handlerTransport{respond(http.StatusOK, "", []byte(tt.body))}}})
+			require.ErrorIs(t, err, jwk.ErrKeySetFetch)
+			require.ErrorIs(t, err, jwt.ErrInvalidKey)
+		})
+	}
+}
+
+func TestRemoteSetAlgorithms(t *testing.T) {
+	priv := rsaTestKey(t)
+	body := []byte(`{"keys":[` + string(publicJWK(t, rsaSigner(t, jwt.RS256, priv, ""), "rsa", "")) + `]}`)
+	remote := newRemote(t, respond(http.StatusOK, "", body), jwk.RemoteSetConfig{Algorithms: []jwt.Algorithm{jwt.PS256}})
+	tok, err := jwt.Sign(rsaSigner(t, jwt.PS256, priv, "rsa"), claimsAt(time.Now(), time.Minute))
+	require.NoError(t, err)
+	require.NoError(t, jwt.Verify(tok, remote, nil))
+	tok, err = jwt.Sign(rsaSigner(t, jwt.RS256, priv, "rsa"), claimsAt(time.Now(), time.Minute))
+	require.NoError(t, err)
+	require.ErrorIs(t, jwt.Verify(tok, remote, nil), jwt.ErrAlgorithm)
+
+	for _, algs := range [][]jwt.Algorithm{{jwt.HS256}, {"none"}} {
+		_, err = jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{Algorithms: algs})
+		require.ErrorIs(t, err, jwt.ErrConfig, algs)
+	}
+}
+
+// TestRemoteSetStartUnready: an issuer that is down at start does not stop
+// the set from being made. Tokens are refused (503 material, not 401)
+// until the keys arrive; retries back off from a second up to
+// MinRefreshInterval, with jitter; Ready waits for the keys.
+func TestRemoteSetStartUnready(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := edKey(t, 1).WithKeyID("k")
+		var fetchedAt []time.Time
+		start := time.Now()
+		down := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fetchedAt = append(fetchedAt, time.Now())
+			w.WriteHeader(http.StatusServiceUnavailable)
+		})
+		iss := newIssuer(down)
+		remote, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{
+			Client:       &http.Client{Transport: handlerTransport{iss}},
+			StartUnready: true,
+		})
+		require.NoError(t, err)
+		defer remote.Close()
+
+		synctest.Wait() // the first fetch has failed
+		tok, err := jwt.Sign(k, claimsAt(time.Now(), time.Hour))
+		require.NoError(t, err)
+		err = jwt.Verify(tok, remote, nil)
+		require.ErrorIs(t, err, jwk.ErrKeySetUnavailable)
+		assert.NotErrorIs(t, err, jwt.ErrUnknownKey, "the token may be good: a middleware answers 503")
+
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err = remote.Ready(ctx)
+		cancel()
+		require.ErrorIs(t, err, jwk.ErrKeySetUnavailable)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.ErrorIs(t, err, jwk.ErrKeySetFetch, "with the last fetch's error")
+
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		require.Greater(t, len(fetchedAt), 7)
+		for i := 1; i < len(fetchedAt); i++ {
+			gap := fetchedAt[i].Sub(fetchedAt[i-1])
+			full := min(time.Second<<(i-1), jwk.DefaultMinRefreshInterval)
+			assert.GreaterOrEqual(t, gap, full/2, "retry %d", i)
+			assert.LessOrEqual(t, gap, full, "retry %d", i)
+		}
+		assert.Equal(t, start, fetchedAt[0], "the first fetch starts at once")
+
+		iss.serve(respond(http.StatusOK, "", setOf(t, k)))
+		ready := make(chan error)
+		go func() { ready <- remote.Ready(context.Background()) }()
+		time.Sleep(jwk.DefaultMinRefreshInterval)
+		require.NoError(t, <-ready)
+		require.NoError(t, jwt.Verify(tok, remote, nil))
+		done, cancel := context.WithCancel(context.Background())
+		cancel()
+		require.NoError(t, remote.Ready(done), "a done context asks without waiting")
+	})
+}
+
+// TestRemoteSetStartUnreadyReadyAtOnce: with the issuer up, the first
+// fetch starts at once and Ready returns when it ends.
+func TestRemoteSetStartUnreadyReadyAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := edKey(t, 1).WithKeyID("k")
+		iss := newIssuer(respond(http.StatusOK, "", setOf(t, k)))
+		remote, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{
+			Client:       &http.Client{Transport: handlerTransport{iss}},
+			StartUnready: true,
+		})
+		require.NoError(t, err)
+		require.NoError(t, remote.Ready(context.Background()))
+		assert.EqualValues(t, 1, iss.fetches.Load())
+		require.NoError(t, remote.Close())
+		require.NoError(t, remote.Ready(context.Background()), "the set fetched stays in use")
+	})
+}
+
+func TestRemoteSetReadyAfterClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		iss := newIssuer(respond(http.StatusBadGateway, "", nil))
+		remote, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{
+			Client:       &http.Client{Transport: handlerTransport{iss}},
+			StartUnready: true,
+		})
+		require.NoError(t, err)
+		synctest.Wait()
+		require.NoError(t, remote.Close())
+		err = remote.Ready(context.Background())
+		require.ErrorIs(t, err, jwk.ErrKeySetUnavailable, "closed with no set: Ready does not wait forever")
+	})
+}
+
+// TestRemoteSetMiddlewareUnavailable: while the keys cannot be had, the
+// middleware answers 503 with Retry-After, and 200 once they arrive.
+func TestRemoteSetMiddlewareUnavailable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := edKey(t, 1).WithKeyID("k")
+		iss := newIssuer(respond(http.StatusServiceUnavailable, "", nil))
+		remote, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{
+			Client:       &http.Client{Transport: handlerTransport{iss}},
+			StartUnready: true,
+		})
+		require.NoError(t, err)
+		defer remote.Close()
+		access, err := jwt.NewAccessTokens(jwt.AccessConfig{Keys: remote, AllowMissingTokenType: true})
+		require.NoError(t, err)
+		mw, err := jwt.NewMiddleware(jwt.MiddlewareConfig{Verifier: access})
+		require.NoError(t, err)
+		h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+		tok, err := jwt.Sign(k, claimsAt(time.Now(), time.Hour))
+		require.NoError(t, err)
+		request := func() *httptest.ResponseRecorder {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			h.ServeHTTP(rec, req)
+			return rec
+		}
+		synctest.Wait()
+		rec := request()
+		assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+		assert.Equal(t, "1", rec.Header().Get("Retry-After"))
+
+		iss.serve(respond(http.StatusOK, "", setOf(t, k)))
+		require.NoError(t, remote.Ready(context.Background()))
+		assert.Equal(t, http.StatusOK, request().Code)
+	})
+}
+
+// TestRemoteSetRedirectToHTTP: a redirect may not take the fetch from
+// https to http on another host.
+func TestRemoteSetRedirectToHTTP(t *testing.T) {
+	redirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Scheme == "https" || r.Host == "issuer.test" {
+			http.Redirect(w, r, "http://evil.test/jwks.json", http.StatusFound)
+			return
+		}
+		respond(http.StatusOK, "", setOf(t, edKey(t, 1).WithKeyID("k"))).ServeHTTP(w, r)
+	})
+	_, err := jwk.NewRemoteSet(context.Background(), issuerURL, jwk.RemoteSetConfig{Client: &http.Client{Transport: handlerTransport{redirect}}})
+	require.ErrorIs(t, err, jwk.ErrKeySetFetch)
+	require.ErrorIs(t, err, jwk.ErrKeySetURL)
 }

@@ -29,6 +29,20 @@ func ParseSet(data []byte) (*Set, error) {
 
 // parseSet is ParseSet; publicOnly is as for parseKey.
 func parseSet(data []byte, publicOnly bool) (*Set, error) {
+	return parseSetKeys(data, publicOnly, func(i int, _ json.RawMessage, err error) error {
+		if errors.Is(err, errUnsupportedKey) {
+			return nil
+		}
+		return fmt.Errorf("%w (key %d of the set)", err, i)
+	})
+}
+
+// parseSetKeys parses a JWK Set document, refusing one that is not a
+// strict JSON object with a keys array of at most MaxSetKeys members.
+// Each key that does not parse goes to bad with its index and JSON: when
+// bad returns an error, so does parseSetKeys; otherwise the key is left
+// out. publicOnly is as for parseKey.
+func parseSetKeys(data []byte, publicOnly bool, bad func(i int, raw json.RawMessage, err error) error) (*Set, error) {
 	if len(data) > MaxSetSize {
 		return nil, fmt.Errorf("%w: JWK Set larger than %d bytes", jwt.ErrInvalidKey, MaxSetSize)
 	}
@@ -50,15 +64,26 @@ func parseSet(data []byte, publicOnly bool) (*Set, error) {
 	set := &Set{Keys: make([]*Key, 0, len(raw))}
 	for i, r := range raw {
 		k, err := parseKey(r, publicOnly)
-		if errors.Is(err, errUnsupportedKey) {
-			continue
-		}
 		if err != nil {
-			return nil, fmt.Errorf("%w (key %d of the set)", err, i)
+			if err := bad(i, r, err); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		set.Keys = append(set.Keys, k)
 	}
 	return set, nil
+}
+
+// rawKeyID returns the kid of a JWK that did not parse, when it has one
+// that is a string, so that a report can name the key.
+func rawKeyID(raw json.RawMessage) string {
+	var m map[string]json.RawMessage
+	var kid string
+	if json.Unmarshal(raw, &m) != nil || json.Unmarshal(m["kid"], &kid) != nil {
+		return ""
+	}
+	return kid
 }
 
 // MarshalJSON encodes s as {"keys":[…]}, each key as [Key.MarshalJSON]
@@ -84,10 +109,11 @@ func (s *Set) MarshalJSON() ([]byte, error) {
 // KeySet returns a [jwt.KeySet] of the verifiers of every key of s meant
 // for signatures: keys whose use is "sig" or absent, whose key_ops, when
 // present, include "verify", and whose alg names an algorithm of the jwt
-// package. The others are left out, keys without alg among them: a set
-// for verification must pin each key's algorithm, and a token's header
-// must not choose it. To verify with such keys, make their verifiers
-// with [Key.Verifier] and an algorithm, and join them with [jwt.NewKeySet].
+// package. The others are left out, keys without alg among them: a
+// jwt.KeySet holds one algorithm per key, and a token's header must not
+// choose it. To verify with such keys, as identity providers publish
+// them, use [NewKeys], which gives each the algorithms of its type or
+// those the caller lists.
 //
 // A set is refused when it mixes "oct" secrets with public keys (a
 // published set must not hold a secret, and a verifier should not take
