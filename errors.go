@@ -28,6 +28,12 @@ var (
 	// ErrUnknownKey is returned when a KeySet has no key for the token's kid.
 	ErrUnknownKey = errors.New("jwt: no key for token")
 
+	// ErrUnavailable is matched by the errors of Keys or of a Store that
+	// cannot answer for now, such as a remote key set whose provider is
+	// down: the token may be good. The [Middleware] answers 503 with
+	// Retry-After to a token refused so, rather than 401.
+	ErrUnavailable = errors.New("jwt: temporarily unavailable")
+
 	// ErrSignature is returned when the signature does not verify. It is
 	// returned alone: no claim of such a token has been read.
 	ErrSignature = errors.New("jwt: signature is invalid")

@@ -294,7 +294,7 @@ func (m *Middleware) answer(w http.ResponseWriter, r *http.Request, err error) {
 			`{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`)
 	default:
 		msg := accessMessage(err)
-		if msg == "" {
+		if msg == "" || errors.Is(err, ErrUnavailable) {
 			w.Header().Set("Retry-After", "1")
 			writeAnswer(w, http.StatusServiceUnavailable, "", `{"detail":"Service temporarily unavailable."}`)
 			return

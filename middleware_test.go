@@ -816,3 +816,25 @@ func TestAccessTokensRFC9068(t *testing.T) {
 		require.ErrorIs(t, err, jwt.ErrConfig, name)
 	}
 }
+
+// TestMiddlewareUnavailableKeysAnswer503 checks that a token refused
+// because its keys cannot be had for now (a provider down) gets 503 with
+// Retry-After, not 401, even when the error also says no key is known.
+func TestMiddlewareUnavailableKeysAnswer503(t *testing.T) {
+	down := fmt.Errorf("%w: %w", jwt.ErrUnavailable, jwt.ErrUnknownKey)
+	e := newMWEnv(t, func(c *jwt.MiddlewareConfig) {
+		c.Verifier = accessTokens(t, jwt.AccessConfig{Keys: failingKeys{down}})
+	})
+	w := e.get("Bearer " + e.issue(t).Access)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+	assert.Equal(t, unavailable, w.Body.String())
+	assert.Equal(t, "1", w.Header().Get("Retry-After"))
+	assert.Zero(t, e.calls)
+}
+
+// failingKeys is Keys whose every lookup fails with err.
+type failingKeys struct{ err error }
+
+func (k failingKeys) VerifierFor(context.Context, jwt.Header) (jwt.Verifier, error) {
+	return nil, k.err
+}

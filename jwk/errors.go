@@ -1,6 +1,10 @@
 package jwk
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/jwtpair/jwt"
+)
 
 // Errors of key rotation and of JWK Sets fetched over HTTP. The errors of
 // keys themselves are the jwt package's: a JWK that does not parse wraps
@@ -42,7 +46,15 @@ var (
 	// the last one is stale past MaxStale) and could not fetch one, and by
 	// Ready when it stops waiting for one. It wraps the error of the last
 	// fetch, if any, or the context's error when the caller stopped
-	// waiting for a fetch. It does not wrap [jwt.ErrUnknownKey]: the token
-	// may be good, and a [jwt.Middleware] answers 503 rather than 401.
-	ErrKeySetUnavailable = errors.New("jwk: no usable key set")
+	// waiting for a fetch. It matches [jwt.ErrUnknownKey] (no key is known
+	// for the token) and [jwt.ErrUnavailable] (the token may be good): a
+	// [jwt.Middleware] answers 503 with Retry-After rather than 401, so
+	// that clients keep their tokens.
+	ErrKeySetUnavailable error = unavailableError{}
 )
+
+// unavailableError is the type of ErrKeySetUnavailable.
+type unavailableError struct{}
+
+func (unavailableError) Error() string   { return "jwk: no usable key set" }
+func (unavailableError) Unwrap() []error { return []error{jwt.ErrUnavailable, jwt.ErrUnknownKey} }
