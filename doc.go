@@ -83,13 +83,15 @@
 //	cmd/jwt, examples/…, deploy/…       programs
 //	  │
 //	  ├─ simplejwt    SimpleJWT's HTTP routes, on Pairs' exported API
-//	  ├─ jwk          JWK and JWK Sets, KeyRing, Handler, RemoteSet, on this package's exported API
-//	  ├─ storetest    the Store conformance suite; redisstore (own module) passes it
+//	  ├─ jwk          JWK and JWK Sets, KeyRing, Handler, RemoteSet, discovery,
+//	  │               Issuers (identity providers' tokens), on this package's exported API
+//	  ├─ storetest    the Store conformance suite, which these pass:
+//	  │               redisstore and sqlstore (modules of their own: Redis; PostgreSQL, MySQL)
 //	  │
 //	jwt (this package, standard library only)
 //	  jwt.go          Sign, Verify and the one pipeline both Verify and Pairs use
 //	  header.go claims.go keyset.go keys.go sign_*.go   the format, the claims, the keys
-//	  pair.go store.go access.go middleware.go          pairs, their state, access tokens over HTTP
+//	  pair.go store.go event.go access.go middleware.go  pairs, their sessions, access tokens over HTTP
 //	  │
 //	internal/strictjson  internal/base64url  internal/codec   the strict JSON scanner, base64url, the claims codec
 //
