@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/internal/tokenserver"
 	"github.com/jwtpair/jwt/jwk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,6 +40,17 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// cheapUsers is the demo account, admin / admin@123, with a hash that
+// takes microseconds: under the race detector the real one takes seconds.
+// The real one is tested in internal/tokenserver and, end to end, by
+// deploy/server's tests, which run the server as a process.
+func cheapUsers(t *testing.T) *tokenserver.Users {
+	t.Helper()
+	u, err := tokenserver.NewUsers(tokenserver.Account{ID: "1", Username: "admin", Password: tokenserver.HashPassword("admin@123", 1000), Active: true})
+	require.NoError(t, err)
+	return u
+}
+
 // server is a running server under test.
 type server struct {
 	url    string
@@ -54,7 +66,7 @@ func start(t *testing.T, env map[string]string, args ...string) *server {
 	s := &server{log: new(syncBuffer), cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan string, 1)
 	go func() {
-		s.done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, s.log, func(addr string) { ready <- addr })
+		s.done <- serve(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, s.log, func(addr string) { ready <- addr }, cheapUsers(t))
 	}()
 	select {
 	case addr := <-ready:
@@ -280,6 +292,7 @@ func TestRoutes(t *testing.T) {
 		allow                    string
 	}{
 		{name: "healthz", method: "GET", path: "/healthz", status: 200, body: map[string]any{"status": "ok"}, allow: "GET, HEAD"},
+		{name: "no readiness route: one process, no balancer", method: "GET", path: "/readyz", status: 404, body: map[string]any{"detail": "Not found."}},
 		{name: "jwks is 404 for HMAC", method: "GET", path: "/.well-known/jwks.json", status: 404, body: map[string]any{"detail": "Not found."}},
 		{name: "unknown path", method: "GET", path: "/nope/", status: 404, body: map[string]any{"detail": "Not found."}},
 		{name: "unknown token route", method: "POST", path: "/api/token/nope/", status: 404, body: map[string]any{"detail": "Not found."}},
@@ -328,7 +341,7 @@ func TestUsageErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := run(context.Background(), append([]string{"-addr", "127.0.0.1:0"}, tt.args...), func(k string) string { return tt.env[k] }, io.Discard, func(string) { t.Error("must not start") })
 			require.Error(t, err)
-			assert.ErrorAs(t, err, new(usageError))
+			assert.ErrorAs(t, err, new(tokenserver.UsageError))
 		})
 	}
 }
@@ -340,7 +353,7 @@ func TestGracefulShutdown(t *testing.T) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard, func(a string) { ready <- a })
+		done <- serve(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard, func(a string) { ready <- a }, cheapUsers(t))
 	}()
 	addr := <-ready
 

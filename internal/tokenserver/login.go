@@ -1,0 +1,324 @@
+package tokenserver
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/jwtpair/jwt"
+	"github.com/jwtpair/jwt/simplejwt"
+)
+
+// The defaults of LoginLimits.
+const (
+	DefaultFailuresPerAccount = 10
+	DefaultFailuresPerAddress = 50
+	DefaultFailureWindow      = 15 * time.Minute
+)
+
+// LoginLimits protect the login route, POST /api/token/, whose password
+// check is made slow on purpose (PBKDF2, about a quarter of a second of
+// CPU): a bound on the checks running at once, so that a flood of logins
+// cannot starve the other routes of CPU, and limits on failed logins per
+// account and per client address, so that passwords cannot be guessed at
+// speed. The zero value is the defaults.
+type LoginLimits struct {
+	// Concurrency is the most password checks at once. A login that
+	// finds every slot taken waits, if fewer than Queue logins already
+	// wait, and is otherwise answered at once with 503 and Retry-After.
+	// Zero means half the CPUs the process may use, at least one, which
+	// leaves the other half to the routes that are fast. The checks run
+	// on threads of their own at a lower priority, where the system has
+	// one per thread (Linux), so that the fast routes go first when the
+	// CPUs are contended.
+	Concurrency int
+	// Queue is the most logins that wait for a slot. Zero means twice
+	// Concurrency; negative means none wait.
+	Queue int
+
+	// FailuresPerAccount is how many failed logins one username may have
+	// in Window; past it, logins for that username are answered 429 with
+	// Retry-After until the window ends, whatever the password. Zero
+	// means DefaultFailuresPerAccount (10).
+	FailuresPerAccount int
+	// FailuresPerAddress is the same for one client address (an IPv6
+	// client's /64). Zero means DefaultFailuresPerAddress (50).
+	//
+	// An attempt is counted from when its password check starts until
+	// it succeeds, so the limits may refuse a login early by as many
+	// checks as run at once, on every instance sharing the Counter.
+	FailuresPerAddress int
+	// Window is the length of the windows the failures are counted in.
+	// Zero means DefaultFailureWindow (15 minutes).
+	Window time.Duration
+}
+
+// loginGuard is the Authenticator of the login route: it applies the
+// LoginLimits around the accounts' own check (see Authenticate for the
+// order). An attempt refused by a limit is told to the route's wrapper
+// (route) through the request context, since simplejwt answers any other
+// error than jwt.ErrNoActiveAccount with 500; the wrapper answers it
+// instead.
+type loginGuard struct {
+	accounts   simplejwt.Authenticator
+	counter    Counter
+	slots      chan struct{}
+	queue      int64
+	waiting    atomic.Int64
+	perAccount int64
+	perAddress int64
+	window     time.Duration
+	log        *slog.Logger
+}
+
+func newLoginGuard(l LoginLimits, accounts simplejwt.Authenticator, counter Counter, log *slog.Logger) *loginGuard {
+	n := l.Concurrency
+	if n <= 0 {
+		n = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	q := l.Queue
+	switch {
+	case q == 0:
+		q = 2 * n
+	case q < 0:
+		q = 0
+	}
+	g := &loginGuard{
+		accounts:   accounts,
+		counter:    counter,
+		slots:      make(chan struct{}, n),
+		queue:      int64(q),
+		perAccount: int64(l.FailuresPerAccount),
+		perAddress: int64(l.FailuresPerAddress),
+		window:     l.Window,
+		log:        log,
+	}
+	if g.perAccount <= 0 {
+		g.perAccount = DefaultFailuresPerAccount
+	}
+	if g.perAddress <= 0 {
+		g.perAddress = DefaultFailuresPerAddress
+	}
+	if g.window <= 0 {
+		g.window = DefaultFailureWindow
+	}
+	return g
+}
+
+// refusal is the answer to a login that a limit refused.
+type refusal struct {
+	reason     string // for the log
+	status     int
+	retryAfter time.Duration
+	detail     string
+}
+
+// attempt is one request to the login route, shared by the route's
+// wrapper and the Authenticator through the request context.
+type attempt struct {
+	refused *refusal
+}
+
+type attemptKey struct{}
+
+// errRefused is what Authenticate returns for a login a limit refused;
+// the route's wrapper answers it, so that simplejwt's answer is dropped.
+var errRefused = errors.New("tokenserver: login refused by a limit")
+
+// Authenticate checks username and password within the limits, in this
+// order: a login is refused at once when every check slot is taken and
+// the queue is full (503), or when the account or the address has already
+// reached its limit (429); otherwise it takes a slot, waiting in the
+// queue if need be, and counts itself on both counters before the
+// password is checked. Counting while it holds a slot means that at most
+// as many attempts as there are slots, on each instance, are counted but
+// not yet decided. The count is taken back when the attempt succeeds, or
+// when concurrent attempts took a counter past its limit meanwhile (429),
+// so that only failed logins stay counted.
+func (g *loginGuard) Authenticate(ctx context.Context, username, password string) (string, map[string]any, error) {
+	a, _ := ctx.Value(attemptKey{}).(*attempt)
+	if a == nil {
+		// Not through the login route: nobody could answer a refusal.
+		return g.accounts.Authenticate(ctx, username, password)
+	}
+	if g.full() {
+		a.refused = busy()
+		return "", nil, errRefused
+	}
+	client, _ := clientFrom(ctx)
+	keys := []string{"user:" + hashName(username), "addr:" + addrKey(client)}
+	if !g.count(ctx, a, keys, 0) {
+		return "", nil, errRefused
+	}
+	if !g.acquire(ctx) {
+		a.refused = busy()
+		return "", nil, errRefused
+	}
+	defer func() { <-g.slots }()
+	if !g.count(ctx, a, keys, 1) {
+		return "", nil, errRefused
+	}
+	sub, extra, err := g.accounts.Authenticate(ctx, username, password)
+	if !errors.Is(err, jwt.ErrNoActiveAccount) {
+		g.refund(ctx, keys)
+	}
+	return sub, extra, err
+}
+
+// count adds delta, 0 to look or 1 to count an attempt, to the counters
+// of keys, the account's and the address's, and reports whether the
+// attempt may go on. It may not when a counter has reached its limit
+// (after the attempt: gone past it) or failed; then it has set a's
+// refusal, and taken back what it added.
+func (g *loginGuard) count(ctx context.Context, a *attempt, keys []string, delta int64) bool {
+	limits := [2]int64{g.perAccount, g.perAddress}
+	var wait time.Duration
+	for i, k := range keys {
+		n, left, err := g.counter.Add(ctx, k, delta, g.window)
+		if err != nil {
+			if delta != 0 {
+				g.refund(ctx, keys[:i])
+			}
+			g.log.LogAttrs(ctx, slog.LevelError, "login limits: counter failed", slog.String("error", err.Error()))
+			a.refused = &refusal{"login_counter_failed", http.StatusServiceUnavailable, time.Second, unavailable}
+			return false
+		}
+		if n-delta >= limits[i] {
+			wait = max(wait, left)
+		}
+	}
+	if wait == 0 {
+		return true
+	}
+	if delta != 0 {
+		g.refund(ctx, keys)
+	}
+	a.refused = &refusal{"login_throttled", http.StatusTooManyRequests, wait, throttled(wait)}
+	return false
+}
+
+// refund takes back an attempt counted on keys. It must not be lost to a
+// client that went away.
+func (g *loginGuard) refund(ctx context.Context, keys []string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, k := range keys {
+		if _, _, err := g.counter.Add(ctx, k, -1, g.window); err != nil {
+			g.log.LogAttrs(ctx, slog.LevelError, "login limits: counter failed", slog.String("error", err.Error()))
+		}
+	}
+}
+
+// full reports whether every password check slot is taken and the queue
+// is full: a login now would be refused.
+func (g *loginGuard) full() bool {
+	return len(g.slots) == cap(g.slots) && g.waiting.Load() >= g.queue
+}
+
+// acquire takes a password check slot: at once, or after waiting for one
+// if fewer than queue logins wait. It reports false when it got none.
+func (g *loginGuard) acquire(ctx context.Context) bool {
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	default:
+	}
+	if g.waiting.Add(1) > g.queue {
+		g.waiting.Add(-1)
+		return false
+	}
+	defer g.waiting.Add(-1)
+	select {
+	case g.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// route wraps the login route, h being the token routes, so that a login
+// a limit refused is answered 429 or 503, with Retry-After, in place of
+// the answer h gives it.
+func (g *loginGuard) route(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/token/" || r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
+		a := new(attempt)
+		if g.full() {
+			// A flood of logins is refused before its bodies are read
+			// or its counters touched: the cheapest answer there is.
+			a.refused = busy()
+		} else {
+			h.ServeHTTP(&refusable{ResponseWriter: w, a: a}, r.WithContext(context.WithValue(r.Context(), attemptKey{}, a)))
+		}
+		if a.refused != nil {
+			info := requestFrom(r.Context())
+			info.mu.Lock()
+			info.refused = a.refused.reason
+			info.mu.Unlock()
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Retry-After", strconv.FormatInt(seconds(a.refused.retryAfter), 10))
+			writeJSON(w, a.refused.status, map[string]any{"detail": a.refused.detail})
+		}
+	})
+}
+
+// refusable drops the answer of the token routes to a refused login.
+type refusable struct {
+	http.ResponseWriter
+	a *attempt
+}
+
+func (w *refusable) WriteHeader(code int) {
+	if w.a.refused == nil {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *refusable) Write(b []byte) (int, error) {
+	if w.a.refused != nil {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// busy is the refusal of a login that finds every slot taken and the
+// queue full. Its Retry-After is 1 or 2 seconds at random, so that the
+// clients that wait as they are told do not all come back at once.
+func busy() *refusal {
+	return &refusal{"login_busy", http.StatusServiceUnavailable, time.Duration(1+rand.N(2)) * time.Second, unavailable}
+}
+
+// The details of the refusals. The 429 one is Django REST framework's
+// throttling message, which clients of SimpleJWT may already show.
+const unavailable = "Service temporarily unavailable, try again later."
+
+func throttled(wait time.Duration) string {
+	s := seconds(wait)
+	if s == 1 {
+		return "Request was throttled. Expected available in 1 second."
+	}
+	return "Request was throttled. Expected available in " + strconv.FormatInt(s, 10) + " seconds."
+}
+
+// seconds is d in whole seconds, rounded up, at least 1: the value of a
+// Retry-After header.
+func seconds(d time.Duration) int64 {
+	return max(1, int64((d+time.Second-1)/time.Second))
+}
+
+// hashName is the key of a username in the counters: a hash, so that keys
+// have a bounded length and the shared store holds no usernames.
+func hashName(username string) string {
+	h := sha256.Sum256([]byte(username))
+	return hex.EncodeToString(h[:16])
+}
