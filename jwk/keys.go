@@ -87,19 +87,8 @@ func NewKeys(set *Set, cfg KeysConfig) (*Keys, error) {
 	if err := checkAlgorithms(cfg.Algorithms, false); err != nil {
 		return nil, err
 	}
-	var secret, public bool
-	for _, k := range set.Keys {
-		if k == nil {
-			return nil, fmt.Errorf("%w: nil key in JWK Set", jwt.ErrInvalidKey)
-		}
-		if _, ok := k.Key.([]byte); ok {
-			secret = true
-		} else {
-			public = true
-		}
-	}
-	if secret && public {
-		return nil, fmt.Errorf("%w: JWK Set mixes secret and public keys", jwt.ErrKeyMismatch)
+	if err := checkKinds(set.Keys); err != nil {
+		return nil, err
 	}
 	var first error
 	keys, err := buildKeys(set.Keys, cfg.Algorithms, func(i int, _ *Key, err error, unusable bool) {
@@ -273,6 +262,27 @@ func (k *Key) defaultAlgorithms() []jwt.Algorithm {
 		return []jwt.Algorithm{jwt.ES256, jwt.ES384, jwt.ES512} // fits keeps the curve's
 	case ed25519.PublicKey:
 		return []jwt.Algorithm{jwt.EdDSA, jwt.Ed25519}
+	}
+	return nil
+}
+
+// checkKinds refuses a nil key, and a set that mixes "oct" secrets with
+// public keys: a published set must not hold a secret, and a verifier
+// should not take both kinds.
+func checkKinds(keys []*Key) error {
+	var secret, public bool
+	for _, k := range keys {
+		if k == nil {
+			return fmt.Errorf("%w: nil key in JWK Set", jwt.ErrInvalidKey)
+		}
+		if _, ok := k.Key.([]byte); ok {
+			secret = true
+		} else {
+			public = true
+		}
+	}
+	if secret && public {
+		return fmt.Errorf("%w: JWK Set mixes secret and public keys", jwt.ErrKeyMismatch)
 	}
 	return nil
 }

@@ -122,17 +122,11 @@ func (s *Set) MarshalJSON() ([]byte, error) {
 // modulus under 2048 bits or an HMAC secret shorter than the hash:
 // [jwt.ErrWeakKey]), and when no key is kept ([jwt.ErrInvalidKey]).
 func (s *Set) KeySet() (*jwt.KeySet, error) {
-	var secret, public bool
+	if err := checkKinds(s.Keys); err != nil {
+		return nil, err
+	}
 	var vs []jwt.Verifier
 	for i, k := range s.Keys {
-		if k == nil {
-			return nil, fmt.Errorf("%w: nil key in JWK Set", jwt.ErrInvalidKey)
-		}
-		if _, ok := k.Key.([]byte); ok {
-			secret = true
-		} else {
-			public = true
-		}
 		if k.Use != "" && k.Use != "sig" || k.KeyOps != nil && !slices.Contains(k.KeyOps, "verify") || !implemented(k.Algorithm) {
 			continue
 		}
@@ -141,9 +135,6 @@ func (s *Set) KeySet() (*jwt.KeySet, error) {
 			return nil, fmt.Errorf("%w (key %d of the set)", err, i)
 		}
 		vs = append(vs, v)
-	}
-	if secret && public {
-		return nil, fmt.Errorf("%w: JWK Set mixes secret and public keys", jwt.ErrKeyMismatch)
 	}
 	if len(vs) == 0 {
 		return nil, fmt.Errorf("%w: JWK Set holds no signature key with an alg of the jwt package", jwt.ErrInvalidKey)
