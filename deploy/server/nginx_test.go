@@ -373,7 +373,7 @@ func startLoad(t *testing.T, c *cluster, workers int) *steadyLoad {
 			}
 		})
 	}
-	// A login is a quarter of a second of CPU: one now and then.
+	// A login is a tenth of a second of CPU: one now and then.
 	l.wg.Go(func() {
 		for ctx.Err() == nil {
 			l.requests.Add(1)

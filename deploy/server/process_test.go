@@ -176,7 +176,7 @@ func deleteKeys(t *testing.T, redisURL, prefix string) {
 }
 
 // TestShutdownUnderLoginFlood sends SIGTERM to a server busy with a flood
-// of logins, each a quarter of a second of CPU, and requests to /hello/,
+// of logins, each a tenth of a second of CPU, and requests to /hello/,
 // all sent before the signal: every one is answered (a login that found
 // no room with 503 at once), nothing is cut off, and the process exits 0
 // well within its budget.

@@ -6,10 +6,11 @@
 // for production:
 //
 //   - LoginLimits: a bound on the password checks running at once, which
-//     run at a lower priority, with a fast 503 and Retry-After when it is
-//     reached, and limits on failed
-//     logins per account and per client address (429 with Retry-After),
-//     counted in a Counter that the instances of a service may share;
+//     run at the lowest priority and let other goroutines run every half
+//     millisecond, with a fast 503 and Retry-After when it is reached, and
+//     limits on failed logins per account and per client address (429
+//     with Retry-After), counted in a Counter that the instances of a
+//     service may share;
 //   - the client's address, read from X-Forwarded-For only when the peer
 //     is a trusted proxy, and then from the right;
 //   - a deadline on every request, answered 503 when it passes rather

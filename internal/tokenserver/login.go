@@ -25,7 +25,7 @@ const (
 )
 
 // LoginLimits protect the login route, POST /api/token/, whose password
-// check is made slow on purpose (PBKDF2, about a quarter of a second of
+// check is made slow on purpose (PBKDF2, about a tenth of a second of
 // CPU): a bound on the checks running at once, so that a flood of logins
 // cannot starve the other routes of CPU, and limits on failed logins per
 // account and per client address, so that passwords cannot be guessed at
@@ -34,11 +34,16 @@ type LoginLimits struct {
 	// Concurrency is the most password checks at once. A login that
 	// finds every slot taken waits, if fewer than Queue logins already
 	// wait, and is otherwise answered at once with 503 and Retry-After.
-	// Zero means half the CPUs the process may use, at least one, which
-	// leaves the other half to the routes that are fast. The checks run
-	// on threads of their own at a lower priority, where the system has
-	// one per thread (Linux), so that the fast routes go first when the
-	// CPUs are contended.
+	// Zero means half the processors the Go runtime runs goroutines on
+	// (GOMAXPROCS), at least one, which leaves the other half to the
+	// routes that are fast. The checks run on threads of their own at the
+	// lowest priority, where the system has one per thread (Linux), so
+	// that the fast routes go first when the CPUs are contended, and
+	// they let other goroutines run every half millisecond. With
+	// GOMAXPROCS 1 a check shares the one processor with everything else,
+	// and the other routes may wait up to 10 ms behind it, the interval at
+	// which the Go scheduler then looks for network input: give the
+	// server at least two CPUs.
 	Concurrency int
 	// Queue is the most logins that wait for a slot. Zero means twice
 	// Concurrency; negative means none wait.

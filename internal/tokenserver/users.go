@@ -1,8 +1,9 @@
 package tokenserver
 
 import (
+	"bytes"
 	"context"
-	"crypto/pbkdf2"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -72,23 +73,46 @@ func parsePasswordHash(s string) (passwordHash, error) {
 	return passwordHash{iterations: iter, salt: salt, hash: hash}, nil
 }
 
-// derivePBKDF2 derives a key from password as the stored hashes were made.
+// yieldEvery is how many iterations of a password hash run between two
+// yields to the Go scheduler: about half a millisecond of CPU.
+const yieldEvery = 1024
+
+// derivePBKDF2 derives a key from password as the stored hashes were made:
+// PBKDF2-HMAC-SHA256 (RFC 8018, section 5.2) of one block, sha256.Size
+// bytes. It computes what crypto/pbkdf2.Key does, written out so that it
+// can let the scheduler run other goroutines every yieldEvery iterations:
+// a goroutine that computes for a tenth of a second otherwise keeps its
+// processor for the scheduler's whole time slice, 10 ms, and the quick
+// requests queued behind it wait that long.
 func derivePBKDF2(password string, salt []byte, iterations int) []byte {
-	k, err := pbkdf2.Key(sha256.New, password, salt, iterations, sha256.Size)
-	if err != nil {
-		// Only a key length beyond what FIPS mode allows fails, and
-		// sha256.Size is not.
-		panic("pbkdf2: " + err.Error())
-	}
-	return k
+	return pbkdf2SHA256(password, salt, iterations, runtime.Gosched)
 }
 
-// deriveAside runs derive on an operating-system thread of its own, at a
-// lower scheduling priority where the system has per-thread priorities
-// (Linux): a password check is a quarter of a second of CPU, and when the
-// CPUs are contended the system then lets the quick requests run first,
-// so that a flood of logins does not slow the other routes down. The
-// thread ends with the check.
+// pbkdf2SHA256 is derivePBKDF2, calling yield between iterations.
+func pbkdf2SHA256(password string, salt []byte, iterations int, yield func()) []byte {
+	prf := hmac.New(sha256.New, []byte(password))
+	prf.Write(salt)
+	prf.Write([]byte{0, 0, 0, 1}) // the block number, big-endian
+	u := prf.Sum(nil)
+	t := bytes.Clone(u)
+	for i := 1; i < iterations; i++ {
+		if i%yieldEvery == 0 {
+			yield()
+		}
+		prf.Reset()
+		prf.Write(u)
+		u = prf.Sum(u[:0])
+		subtle.XORBytes(t, t, u)
+	}
+	return t
+}
+
+// deriveAside runs derive on an operating-system thread of its own, at the
+// lowest scheduling priority where the system has per-thread priorities
+// (Linux, SCHED_IDLE): a password check is a tenth of a second of CPU, and
+// when the CPUs are contended the system then lets the quick requests run
+// first, so that a flood of logins does not slow the other routes down.
+// The thread ends with the check.
 func deriveAside(derive func(string, []byte, int) []byte, password string, salt []byte, iterations int) []byte {
 	done := make(chan []byte, 1)
 	go func() {

@@ -1,7 +1,12 @@
 package tokenserver
 
 import (
+	"bytes"
 	"context"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/jwtpair/jwt"
@@ -93,4 +98,35 @@ func TestNewUsersRefusesDuplicates(t *testing.T) {
 	assert.Error(t, err)
 	_, err = NewUsers(Account{ID: "1", Username: "a", Password: "plain text"})
 	assert.Error(t, err)
+}
+
+// TestDerivePBKDF2 holds the password hash, written out so that it can
+// yield, to crypto/pbkdf2 and to the PBKDF2-HMAC-SHA256 vector of RFC 7914,
+// section 11 (its first 32 bytes).
+func TestDerivePBKDF2(t *testing.T) {
+	want, _ := hex.DecodeString("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc")
+	assert.Equal(t, want, derivePBKDF2("passwd", []byte("salt"), 1), "RFC 7914")
+
+	long := strings.Repeat("p", 100) // longer than a SHA-256 block: HMAC hashes the key
+	for _, pw := range []string{"", "admin@123", long} {
+		for _, salt := range [][]byte{nil, []byte("0123456789abcdef"), bytes.Repeat([]byte{0xff}, 70)} {
+			for _, iter := range []int{1, 2, yieldEvery - 1, yieldEvery, yieldEvery + 1, 3*yieldEvery + 5} {
+				ref, err := pbkdf2.Key(sha256.New, pw, salt, iter, sha256.Size)
+				require.NoError(t, err)
+				assert.Equal(t, ref, derivePBKDF2(pw, salt, iter), "password %d bytes, salt %d bytes, %d iterations", len(pw), len(salt), iter)
+			}
+		}
+	}
+}
+
+// TestDerivePBKDF2Yields: a password check lets other goroutines run every
+// yieldEvery iterations, and only then.
+func TestDerivePBKDF2Yields(t *testing.T) {
+	for _, tt := range []struct{ iterations, yields int }{
+		{1, 0}, {yieldEvery, 0}, {yieldEvery + 1, 1}, {600000, 600000 / yieldEvery},
+	} {
+		n := 0
+		pbkdf2SHA256("pw", []byte("salt"), tt.iterations, func() { n++ })
+		assert.Equal(t, tt.yields, n, "%d iterations", tt.iterations)
+	}
 }
