@@ -63,6 +63,7 @@ type proc struct {
 	name   string
 	bin    string
 	args   []string
+	env    []string // the environment, nothing else
 	addr   string
 	log    *syncBuffer
 	cmd    *exec.Cmd
@@ -87,10 +88,27 @@ func startProc(t *testing.T, name, addr string, args ...string) *proc {
 	return p
 }
 
+// startProcEnv starts the server with no flags and the environment env,
+// which must set ADDR to addr, and waits until /readyz answers 200.
+func startProcEnv(t *testing.T, name, addr string, env []string) *proc {
+	t.Helper()
+	p := &proc{t: t, name: name, bin: serverBinary(t), addr: addr, log: new(syncBuffer), env: env}
+	p.start()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	return p
+}
+
 func (p *proc) start() {
 	p.t.Helper()
 	p.cmd = exec.Command(p.bin, p.args...)
-	p.cmd.Env = []string{} // only the flags configure it
+	p.cmd.Env = append([]string{}, p.env...) // only the flags and env configure it
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	require.NoError(p.t, p.cmd.Start())
 	p.exited = make(chan struct{})
