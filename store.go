@@ -57,8 +57,11 @@ type Store interface {
 	// Create records s, a new session. Its ID, Subject and Token must
 	// not be empty (ErrStoreEmptyID). Creating a session whose ID is
 	// already held is an error wrapping ErrStoreExists, and changes
-	// nothing. A session whose Expires is not after the store's current
-	// time is not kept.
+	// nothing, except when the session held is s as it was created: the
+	// same Subject and Token, and not ended. That is the same Create
+	// called again, after its reply was lost (the Token of each new
+	// session is new), and it returns nil, changing nothing. A session
+	// whose Expires is not after the store's current time is not kept.
 	Create(ctx context.Context, s Session) error
 
 	// Session returns the session sid, ended or not, or an error wrapping
@@ -144,7 +147,10 @@ func (s *MemoryStore) Create(ctx context.Context, ses Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.prune(now)
-	if _, ok := s.sessions[ses.ID]; ok {
+	if held, ok := s.sessions[ses.ID]; ok {
+		if held.Subject == ses.Subject && held.Token == ses.Token && !held.Ended {
+			return nil // this Create again
+		}
 		return fmt.Errorf("%w: session %q", ErrStoreExists, ses.ID)
 	}
 	if ses.Expires.After(now) {

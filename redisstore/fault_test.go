@@ -322,6 +322,51 @@ func TestFaultLostReply(t *testing.T) {
 	}
 }
 
+// TestFaultLostCreateReply loses the reply of the Create script of a login
+// on the way back from Redis, which carried it out: the client's retry
+// finds the session it created, and the login succeeds.
+func TestFaultLostCreateReply(t *testing.T) {
+	srv := startRedis(t)
+	marker := []byte(redisstore.CreateScript.Hash())
+	for _, tt := range []struct {
+		name  string
+		stall bool
+		opt   redis.Options
+	}{
+		{name: "connection closed", opt: redis.Options{}},
+		{name: "connection stalled", stall: true, opt: redis.Options{ReadTimeout: 300 * time.Millisecond}},
+		{name: "README settings", opt: readmeOptions()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := t.Context()
+			proxy := newProxy(t, srv.Addr(), marker, tt.stall)
+			opt := tt.opt
+			opt.Addr = proxy.Addr()
+			client := redis.NewClient(&opt)
+			t.Cleanup(func() { client.Close() })
+			require.NoError(t, redisstore.CreateScript.Load(ctx, client).Err(), "the script is loaded, so the call is EVALSHA")
+			c := newClock()
+			p := faultPairs(t, client, c, nil)
+			store := newStore(t, client, redisstore.Config{Now: c.Now})
+
+			subject := "user-" + tt.name // the subtests share the server
+			proxy.Arm()
+			pair, err := p.Issue(ctx, subject, nil)
+			require.Equal(t, int32(1), proxy.dropped.Load(), "the reply was dropped")
+			require.NoError(t, err, "the client's retry of the Create is recognised")
+			ses, err := store.Session(ctx, sessionOf(t, c, pair.Refresh))
+			require.NoError(t, err)
+			assert.Equal(t, jti(t, c, pair.Refresh), ses.Token)
+			list, err := store.List(ctx, subject)
+			require.NoError(t, err)
+			assert.Len(t, list, 1, "one session")
+			next, err := p.Refresh(ctx, pair.Refresh)
+			require.NoError(t, err, "the login's refresh token works")
+			require.NoError(t, p.VerifyAccess(ctx, next.Access, nil))
+		})
+	}
+}
+
 // sessionOf returns the session id of a token issued on clock c.
 func sessionOf(t *testing.T, c *clock, token string) string {
 	t.Helper()

@@ -47,11 +47,17 @@ end
 //
 // It returns 0 when a session that has not expired holds the key, and
 // changes nothing then; 1 otherwise, keeping the session only when its
-// expires is after now.
+// expires is after now. A session held with the same sub and token, and
+// not ended, is this Create run again after its reply was lost: it returns
+// 1 and changes nothing.
 var createScript = redis.NewScript(luaCommon + `
 local now = tonumber(ARGV[1])
-local held = tonumber(redis.call('HGET', KEYS[1], 'expires'))
-if held and held > now then
+local held = redis.call('HMGET', KEYS[1], 'expires', 'sub', 'token', 'ended')
+local heldExpires = tonumber(held[1])
+if heldExpires and heldExpires > now then
+	if held[2] == ARGV[2] and held[3] == ARGV[6] and held[4] ~= '1' then
+		return 1
+	end
 	return 0
 end
 local expires = tonumber(ARGV[5])

@@ -58,8 +58,7 @@ type Config struct {
 // the command to the client, which ends it at its own timeouts (see the
 // client settings in the README). A call that returns an error may still
 // have been carried out; every method may be called again with the same
-// arguments to the same end, but Create (a retried Create whose first run
-// went through fails with jwt.ErrStoreExists).
+// arguments to the same end.
 type Store struct {
 	client  redis.UniversalClient
 	prefix  string // "{Prefix}:"

@@ -173,7 +173,7 @@ func (s *Store) Create(ctx context.Context, ses jwt.Session) error {
 		case err != nil:
 			return s.fail(ctx, "Create", err)
 		case n == 0:
-			return existsError(ses.ID)
+			return s.held(ctx, ses, micros(now))
 		}
 		return nil
 	}
@@ -197,10 +197,34 @@ func (s *Store) createMySQL(ctx context.Context, ses jwt.Session, args []any, no
 	if err == nil && n == 1 {
 		return nil
 	}
-	if _, err := s.get(ctx, ses.ID, now); err == nil {
-		return existsError(ses.ID)
+	if r, err := s.get(ctx, ses.ID, now); err == nil {
+		return repeated(r, ses)
 	}
 	return s.fail(ctx, "Create", insertErr)
+}
+
+// held is the error of Create for ses, whose id a live row holds.
+func (s *Store) held(ctx context.Context, ses jwt.Session, now int64) error {
+	r, err := s.get(ctx, ses.ID, now)
+	switch {
+	case errors.Is(err, jwt.ErrNoSession):
+		// Gone since, by its expiry or by Prune: it was held.
+		return existsError(ses.ID)
+	case err != nil:
+		return s.fail(ctx, "Create", err)
+	}
+	return repeated(r, ses)
+}
+
+// repeated is the error of Create for ses, whose id row r holds: none when
+// r is ses as it was created, with the same subject and token and not
+// ended, which is this Create run again after its reply was lost; else
+// ErrStoreExists.
+func repeated(r row, ses jwt.Session) error {
+	if r.Subject == ses.Subject && r.Token == ses.Token && !r.Ended {
+		return nil
+	}
+	return existsError(ses.ID)
 }
 
 // existsError is the error of Create for an id the store holds.

@@ -123,6 +123,7 @@ func groups() []group {
 		{"Create", []check{
 			{name: "RoundTrip", run: testCreateRoundTrip},
 			{name: "Existing", run: testCreateExisting},
+			{name: "Repeated", run: testCreateRepeated},
 			{name: "EmptyID", run: testCreateEmptyID},
 			{name: "NotAfterNow", run: testCreateNotAfterNow},
 		}},
@@ -568,6 +569,45 @@ func testCreateExisting(t reporter, s *suite) {
 	}
 	s.wantList(t, other, nil, "a Create of an id already held records nothing for its subject")
 	s.wantList(t, subject, []jwt.Session{live, refreshed}, "a Create of an id already held changes nothing")
+}
+
+// testCreateRepeated: a Create called again with the session it created,
+// as a client does when the reply was lost, returns nil and changes
+// nothing; a session that differs in Subject or Token, or a repeat after
+// the session ended, is an id already held.
+func testCreateRepeated(t reporter, s *suite) {
+	now := s.now()
+	subject := s.id("subject")
+	ses := s.create(t, s.newSession(subject, now, long))
+	if err := s.Store.Create(t.Context(), ses); err != nil {
+		t.Errorf("Create repeated with the session it created returned error %v, want none: a client retrying a Create whose reply was lost must not fail", err)
+	}
+	s.wantSession(t, ses, "a repeated Create changes nothing")
+	s.wantList(t, subject, []jwt.Session{ses}, "a repeated Create records the session once")
+
+	otherToken := ses
+	otherToken.Token = s.id("token")
+	otherSubject := ses
+	otherSubject.Subject = s.id("subject")
+	for _, dup := range []struct {
+		name string
+		ses  jwt.Session
+	}{
+		{"another Token", otherToken},
+		{"another Subject", otherSubject},
+	} {
+		if err := s.Store.Create(t.Context(), dup.ses); !errors.Is(err, jwt.ErrStoreExists) {
+			t.Errorf("Create of a held id with %s returned error %v, want one wrapping %v", dup.name, err, jwt.ErrStoreExists)
+		}
+	}
+	s.wantSession(t, ses, "a Create of a held id with another Token or Subject changes nothing")
+	s.wantList(t, otherSubject.Subject, nil, "a Create of a held id with another Subject records nothing")
+
+	s.end(t, ses.ID, time.Time{})
+	if err := s.Store.Create(t.Context(), ses); !errors.Is(err, jwt.ErrStoreExists) {
+		t.Errorf("Create repeated after its session ended returned error %v, want one wrapping %v: an ended session is never live again", err, jwt.ErrStoreExists)
+	}
+	s.wantSession(t, ended(ses), "a Create repeated after its session ended changes nothing")
 }
 
 // wantEndedUnknown reports an error unless Session returns want, a session

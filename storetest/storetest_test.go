@@ -298,6 +298,17 @@ func (s noRepeatStore) Refresh(ctx context.Context, sid, from, to, nonce string,
 	return s.MemoryStore.Refresh(ctx, sid, from, to, nonce, at, expires)
 }
 
+// noRetryStore refuses a Create repeated after its reply was lost, as
+// stores did before the contract allowed it.
+type noRetryStore struct{ *jwt.MemoryStore }
+
+func (s noRetryStore) Create(ctx context.Context, ses jwt.Session) error {
+	if _, err := s.Session(ctx, ses.ID); err == nil {
+		return jwt.ErrStoreExists
+	}
+	return s.MemoryStore.Create(ctx, ses)
+}
+
 // deletingStore deletes a session that End ends, instead of keeping it,
 // ended, until its time.
 type deletingStore struct {
@@ -403,6 +414,13 @@ func TestChecksCatchBrokenStores(t *testing.T) {
 				return noRepeatStore{&jwt.MemoryStore{Now: now}}
 			},
 			checks: []string{"Refresh/Repeat"},
+		},
+		{
+			name: "CreateRefusesRetry",
+			newStore: func(now func() time.Time) jwt.Store {
+				return noRetryStore{&jwt.MemoryStore{Now: now}}
+			},
+			checks: []string{"Create/Repeated"},
 		},
 		{
 			name: "EndDeletes",
