@@ -60,10 +60,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	start := time.Now()
 	budget, cancel := context.WithTimeout(context.Background(), s.shutdownTimeout)
 	defer cancel()
-	s.draining.Store(true)
 	s.log.Info("shutting down: no longer accepting connections",
 		"open_conns", cl.open(), "in_flight", s.inFlight.Load(), "budget", readable(s.shutdownTimeout))
+	// The listener is closed first, and only then are clients asked to
+	// close their connections: a proxy told to close one opens another
+	// for its next request, and one that completes at the instant the
+	// socket closes is reset with that request sent, which the proxy
+	// does not retry when it is a POST. Until then, the proxy keeps
+	// sending requests on the connections it holds.
 	cl.Close()
+	s.draining.Store(true)
 	if s.drain > 0 {
 		drain, cancelDrain := context.WithTimeout(budget, s.drain)
 		waitFor(drain, func() bool { return cl.open() == 0 })
