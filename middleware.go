@@ -91,10 +91,11 @@ type MiddlewareConfig struct {
 // is blacklisted" for a revoked session, …). The challenge carries
 // error="invalid_token" for a token that fails and error="invalid_request"
 // for a malformed header, and no error for missing credentials (RFC 6750
-// §3.1). When the Store fails, the answer is 503 {"detail": "Service
-// temporarily unavailable."} with Retry-After: 1: the request may well be
-// good, and a token is never let through unchecked. No Go error text is
-// ever sent.
+// §3.1). When the Store fails, or the key set cannot be had, the answer
+// is 503 {"detail": "Service temporarily unavailable, try again later."}
+// (Django REST framework's answer to an unavailable service) with
+// Retry-After: 1: the request may well be good, and a token is never let
+// through unchecked. No Go error text is ever sent.
 //
 // A Middleware is safe for concurrent use if its Store is.
 type Middleware struct {
@@ -296,7 +297,7 @@ func (m *Middleware) answer(w http.ResponseWriter, r *http.Request, err error) {
 		msg := accessMessage(err)
 		if msg == "" || errors.Is(err, ErrUnavailable) {
 			w.Header().Set("Retry-After", "1")
-			writeAnswer(w, http.StatusServiceUnavailable, "", `{"detail":"Service temporarily unavailable."}`)
+			writeAnswer(w, http.StatusServiceUnavailable, "", `{"detail":"Service temporarily unavailable, try again later."}`)
 			return
 		}
 		writeAnswer(w, http.StatusUnauthorized, m.invalidToken,

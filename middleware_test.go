@@ -19,7 +19,7 @@ import (
 const (
 	notProvided = `{"detail":"Authentication credentials were not provided."}`
 	badHeader   = `{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`
-	unavailable = `{"detail":"Service temporarily unavailable."}`
+	unavailable = `{"detail":"Service temporarily unavailable, try again later."}`
 
 	challenge      = `Bearer realm="api"`
 	invalidToken   = `Bearer realm="api", error="invalid_token"`

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/jwtpair/jwt"
 )
@@ -25,9 +27,45 @@ type Authenticator interface {
 	// password and an inactive user alike it returns an error wrapping
 	// jwt.ErrNoActiveAccount, so that none can be told from another; it
 	// must also take the same time for each, by hashing the password even
-	// when the user does not exist. Any other error is answered as a
+	// when the user does not exist. To refuse a login for now, it returns
+	// an error wrapping ErrThrottled (too many attempts: 429) or
+	// jwt.ErrUnavailable (it cannot check passwords now: 503), with the
+	// wait that [RetryAfter] attaches. Any other error is answered as a
 	// server error.
 	Authenticate(ctx context.Context, username, password string) (subject string, extra map[string]any, err error)
+}
+
+// ErrThrottled is wrapped by the error of an Authenticator that refuses a
+// login because too many were tried, for the username or from the
+// client's address. The login route answers it 429 with Retry-After and
+// Django REST framework's throttling body, {"detail": "Request was
+// throttled. Expected available in 42 seconds."}.
+var ErrThrottled = errors.New("simplejwt: too many login attempts")
+
+// RetryAfter returns err with the time after which the client may try
+// again. The Handler sends it, in whole seconds rounded up, in the
+// Retry-After header of its 429 and 503 answers; an error that carries
+// none is answered with Retry-After: 1.
+func RetryAfter(err error, d time.Duration) error {
+	return &retryError{err: err, after: d}
+}
+
+type retryError struct {
+	err   error
+	after time.Duration
+}
+
+func (e *retryError) Error() string { return e.err.Error() }
+func (e *retryError) Unwrap() error { return e.err }
+
+// retryAfter returns the Retry-After of err in whole seconds, rounded up:
+// at least 1.
+func retryAfter(err error) int64 {
+	var re *retryError
+	if !errors.As(err, &re) {
+		return 1
+	}
+	return max(1, int64((re.after+time.Second-1)/time.Second))
 }
 
 // DefaultMaxBodyBytes is the largest request body a [Handler] reads when
@@ -75,10 +113,16 @@ type Config struct {
 // §5.1 asks of token responses.
 //
 // Answers SimpleJWT has no counterpart for: a body over
-// Config.MaxBodyBytes is 413 {"detail": "Request body is too large."}, and
-// an error of the Store, or one of the Authenticator or of
-// PairConfig.Active that does not wrap jwt.ErrNoActiveAccount, is 500
-// {"detail": "A server error occurred."}. No Go error text is ever sent.
+// Config.MaxBodyBytes is 413 {"detail": "Request body is too large."}; a
+// login the Authenticator refuses with ErrThrottled is 429, and an error
+// matching jwt.ErrUnavailable (a Store or key set that cannot answer for
+// now, an Authenticator that cannot check passwords) or
+// context.DeadlineExceeded is 503 {"detail": "Service temporarily
+// unavailable, try again later."}, both with Retry-After, as Django REST
+// framework answers throttled and unavailable requests; any other error
+// of the Store, the Authenticator or PairConfig.Active that does not wrap
+// jwt.ErrNoActiveAccount is 500 {"detail": "A server error occurred."}.
+// No Go error text is ever sent.
 //
 // A Handler is safe for concurrent use if its Pairs is.
 //
@@ -195,17 +239,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) obtain(w http.ResponseWriter, r *http.Request, v []string) {
 	sub, extra, err := h.auth.Authenticate(r.Context(), v[0], v[1])
-	if errors.Is(err, jwt.ErrNoActiveAccount) {
+	switch {
+	case errors.Is(err, jwt.ErrNoActiveAccount):
 		h.unauthorized(w, object{{"detail", "No active account found with the given credentials"}})
 		return
-	}
-	if err != nil {
-		serverError(w)
+	case errors.Is(err, ErrThrottled):
+		throttled(w, retryAfter(err))
+		return
+	case err != nil:
+		failed(w, err)
 		return
 	}
 	pair, err := h.pairs.Issue(r.Context(), sub, extra)
 	if err != nil {
-		serverError(w)
+		failed(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, object{{"refresh", pair.Refresh}, {"access", pair.Access}})
@@ -257,11 +304,12 @@ func (h *Handler) blacklist(w http.ResponseWriter, r *http.Request, v []string) 
 }
 
 // tokenError answers a failed token check with SimpleJWT's message for it,
-// or with 500 when err is not about the token (a Store failure).
+// or, when err is not about the token (a Store failure) or may be about a
+// good token (a key set that cannot answer), as failed does.
 func (h *Handler) tokenError(w http.ResponseWriter, err error) {
 	msg := tokenMessage(err)
-	if msg == "" {
-		serverError(w)
+	if msg == "" || errors.Is(err, jwt.ErrUnavailable) {
+		failed(w, err)
 		return
 	}
 	h.unauthorized(w, object{{"detail", msg}, {"code", "token_not_valid"}})
@@ -302,6 +350,29 @@ func tokenMessage(err error) string {
 func (h *Handler) unauthorized(w http.ResponseWriter, body object) {
 	w.Header().Set("WWW-Authenticate", h.challenge)
 	writeJSON(w, http.StatusUnauthorized, body)
+}
+
+// failed answers an error that is not about the request: 503 with
+// Retry-After when it is for now (jwt.ErrUnavailable, or the request's
+// deadline passed), 500 otherwise.
+func failed(w http.ResponseWriter, err error) {
+	if errors.Is(err, jwt.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		w.Header().Set("Retry-After", strconv.FormatInt(retryAfter(err), 10))
+		writeJSON(w, http.StatusServiceUnavailable, object{{"detail", "Service temporarily unavailable, try again later."}})
+		return
+	}
+	serverError(w)
+}
+
+// throttled answers a login refused for too many attempts, as Django REST
+// framework's throttling does.
+func throttled(w http.ResponseWriter, seconds int64) {
+	w.Header().Set("Retry-After", strconv.FormatInt(seconds, 10))
+	unit := " seconds."
+	if seconds == 1 {
+		unit = " second."
+	}
+	writeJSON(w, http.StatusTooManyRequests, object{{"detail", "Request was throttled. Expected available in " + strconv.FormatInt(seconds, 10) + unit}})
 }
 
 func serverError(w http.ResponseWriter) {

@@ -84,8 +84,17 @@ func (a *fakeAuth) Authenticate(_ context.Context, username, password string) (s
 	a.mu.Lock()
 	a.username, a.password = username, password
 	a.mu.Unlock()
-	if username == "broken" {
+	switch username {
+	case "broken":
 		return "", nil, errAccountsDown
+	case "throttled":
+		return "", nil, simplejwt.RetryAfter(fmt.Errorf("%w: 10 failures", simplejwt.ErrThrottled), 41500*time.Millisecond)
+	case "throttled-plain":
+		return "", nil, simplejwt.ErrThrottled
+	case "busy":
+		return "", nil, simplejwt.RetryAfter(jwt.ErrUnavailable, 2*time.Second)
+	case "slow":
+		return "", nil, context.DeadlineExceeded
 	}
 	u, ok := a.users[username]
 	if !ok || u.password != password || !u.active {
@@ -236,30 +245,31 @@ func payload(t testing.TB, tok string) map[string]any {
 
 var errStoreDown = errors.New("store down")
 
-// failingStore is a Store that fails every call.
-type failingStore struct{}
+// failingStore is a Store that fails every call with err.
+type failingStore struct{ err error }
 
-func (failingStore) Create(context.Context, jwt.Session) error { return errStoreDown }
+func (s failingStore) Create(context.Context, jwt.Session) error { return s.err }
 
-func (failingStore) Session(context.Context, string) (jwt.Session, error) {
-	return jwt.Session{}, errStoreDown
+func (s failingStore) Session(context.Context, string) (jwt.Session, error) {
+	return jwt.Session{}, s.err
 }
 
-func (failingStore) Refresh(context.Context, string, string, string, string, time.Time, time.Time) (jwt.Session, bool, error) {
-	return jwt.Session{}, false, errStoreDown
+func (s failingStore) Refresh(context.Context, string, string, string, string, time.Time, time.Time) (jwt.Session, bool, error) {
+	return jwt.Session{}, false, s.err
 }
 
-func (failingStore) End(context.Context, string, time.Time) error { return errStoreDown }
+func (s failingStore) End(context.Context, string, time.Time) error { return s.err }
 
-func (failingStore) EndAll(context.Context, string) (int, error) { return 0, errStoreDown }
+func (s failingStore) EndAll(context.Context, string) (int, error) { return 0, s.err }
 
-func (failingStore) List(context.Context, string) ([]jwt.Session, error) { return nil, errStoreDown }
+func (s failingStore) List(context.Context, string) ([]jwt.Session, error) { return nil, s.err }
 
 const (
 	bothRequired    = `{"username":["This field is required."],"password":["This field is required."]}`
 	badCredentials  = `{"detail":"No active account found with the given credentials"}`
 	noActiveAccount = `{"detail":"No active account found for the given token."}`
 	serverError     = `{"detail":"A server error occurred."}`
+	unavailable     = `{"detail":"Service temporarily unavailable, try again later."}`
 )
 
 func tokenErr(msg string) string {
@@ -362,6 +372,64 @@ func TestObtain(t *testing.T) {
 
 	again := e.login(t)
 	assert.NotEqual(t, r["jti"], payload(t, again.Refresh)["jti"], "every login makes a new pair")
+}
+
+// TestObtainRefused: an Authenticator refuses a login for now with
+// ErrThrottled (429) or jwt.ErrUnavailable (503), answered as Django REST
+// framework answers throttled and unavailable requests, with the wait it
+// gives in Retry-After; any other error is 500.
+func TestObtainRefused(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	for _, tt := range []struct {
+		username   string
+		status     int
+		retryAfter string
+		want       string
+	}{
+		{"throttled", 429, "42", `{"detail":"Request was throttled. Expected available in 42 seconds."}`},
+		{"throttled-plain", 429, "1", `{"detail":"Request was throttled. Expected available in 1 second."}`},
+		{"busy", 503, "2", unavailable},
+		{"slow", 503, "1", unavailable},
+		{"broken", 500, "", serverError},
+	} {
+		w := e.postJSON("/api/token/", map[string]any{"username": tt.username, "password": "x"})
+		assertResponse(t, w, tt.status, tt.want)
+		assert.Equal(t, tt.retryAfter, w.Header().Get("Retry-After"), tt.username)
+		assert.Empty(t, w.Header().Get("WWW-Authenticate"), tt.username)
+		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"), tt.username)
+	}
+}
+
+// unavailableKeys is a key set that cannot be had for now, as a remote
+// one whose provider is down: its error matches jwt.ErrUnknownKey, so that
+// code that knows only that refuses the token, and jwt.ErrUnavailable.
+type unavailableKeys struct{}
+
+func (unavailableKeys) VerifierFor(context.Context, jwt.Header) (jwt.Verifier, error) {
+	return nil, fmt.Errorf("%w (%w)", jwt.ErrUnavailable, jwt.ErrUnknownKey)
+}
+
+// TestKeysUnavailable: a token that cannot be checked for want of its key
+// set may be good; it is answered 503, not 401 "Token is invalid".
+func TestKeysUnavailable(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	pair := e.login(t)
+	p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, Keys: unavailableKeys{}, SubjectClaim: "user_id", Store: e.store, Expect: jwt.Expect{Now: e.clock.Now}})
+	require.NoError(t, err)
+	h, err := simplejwt.NewHandler(simplejwt.Config{Pairs: p, Authenticator: e.auth})
+	require.NoError(t, err)
+	for _, tt := range []struct{ path, body string }{
+		{"/api/token/refresh/", `{"refresh":"` + pair.Refresh + `"}`},
+		{"/api/token/verify/", `{"token":"` + pair.Access + `"}`},
+		{"/api/token/blacklist/", `{"refresh":"` + pair.Refresh + `"}`},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
+		r.Header.Set("Content-Type", "application/json")
+		h.ServeHTTP(w, r)
+		assertResponse(t, w, 503, unavailable)
+		assert.Equal(t, "1", w.Header().Get("Retry-After"), tt.path)
+	}
 }
 
 // tokenCase is a row of the token tables of contract §3.2–3.4.
@@ -559,27 +627,42 @@ func TestRefresh(t *testing.T) {
 		w := e.postJSON("/api/token/refresh/", map[string]any{"refresh": tok})
 		assert.Equal(t, 200, w.Code, w.Body.String())
 	})
-	t.Run("store failure", func(t *testing.T) {
-		e := newEnv(t, nil, nil)
-		pair := e.login(t)
-		p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, SubjectClaim: "user_id", Store: failingStore{}, Expect: jwt.Expect{Now: e.clock.Now}, Active: e.auth.Active})
-		require.NoError(t, err)
-		h, err := simplejwt.NewHandler(simplejwt.Config{Pairs: p, Authenticator: e.auth})
-		require.NoError(t, err)
-		for _, tt := range []struct{ path, body string }{
-			{"/api/token/", `{"username":"admin","password":"admin@123"}`},
-			{"/api/token/refresh/", `{"refresh":"` + pair.Refresh + `"}`},
-			{"/api/token/verify/", `{"token":"` + pair.Refresh + `"}`},
-			{"/api/token/blacklist/", `{"refresh":"` + pair.Refresh + `"}`},
-		} {
-			w := httptest.NewRecorder()
-			r := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
-			r.Header.Set("Content-Type", "application/json")
-			h.ServeHTTP(w, r)
-			assert.Equal(t, 500, w.Code, tt.path)
-			assert.Equal(t, serverError, w.Body.String(), tt.path)
-		}
-	})
+	// A Store that cannot answer for now (its errors match
+	// jwt.ErrUnavailable, as those of redisstore and sqlstore do) is 503
+	// with Retry-After; any other failure of the Store is 500.
+	for _, st := range []struct {
+		name       string
+		err        error
+		status     int
+		want       string
+		retryAfter string
+	}{
+		{"store unavailable", fmt.Errorf("%w: %w", jwt.ErrUnavailable, errStoreDown), 503, unavailable, "1"},
+		{"store failure", errStoreDown, 500, serverError, ""},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			e := newEnv(t, nil, nil)
+			pair := e.login(t)
+			p, err := jwt.NewPairs(jwt.PairConfig{Signer: e.key, SubjectClaim: "user_id", Store: failingStore{st.err}, Expect: jwt.Expect{Now: e.clock.Now}, Active: e.auth.Active})
+			require.NoError(t, err)
+			h, err := simplejwt.NewHandler(simplejwt.Config{Pairs: p, Authenticator: e.auth})
+			require.NoError(t, err)
+			for _, tt := range []struct{ path, body string }{
+				{"/api/token/", `{"username":"admin","password":"admin@123"}`},
+				{"/api/token/refresh/", `{"refresh":"` + pair.Refresh + `"}`},
+				{"/api/token/verify/", `{"token":"` + pair.Refresh + `"}`},
+				{"/api/token/blacklist/", `{"refresh":"` + pair.Refresh + `"}`},
+			} {
+				w := httptest.NewRecorder()
+				r := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
+				r.Header.Set("Content-Type", "application/json")
+				h.ServeHTTP(w, r)
+				assert.Equal(t, st.status, w.Code, tt.path)
+				assert.Equal(t, st.want, w.Body.String(), tt.path)
+				assert.Equal(t, st.retryAfter, w.Header().Get("Retry-After"), tt.path)
+			}
+		})
+	}
 }
 
 // TestRefreshAccountCheckIsThePairs pins where the account check of the

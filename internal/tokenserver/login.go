@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -68,10 +69,8 @@ type LoginLimits struct {
 
 // loginGuard is the Authenticator of the login route: it applies the
 // LoginLimits around the accounts' own check (see Authenticate for the
-// order). An attempt refused by a limit is told to the route's wrapper
-// (route) through the request context, since simplejwt answers any other
-// error than jwt.ErrNoActiveAccount with 500; the wrapper answers it
-// instead.
+// order), and refuses a login with the errors simplejwt answers 429 and
+// 503 with Retry-After.
 type loginGuard struct {
 	accounts   simplejwt.Authenticator
 	counter    Counter
@@ -118,26 +117,6 @@ func newLoginGuard(l LoginLimits, accounts simplejwt.Authenticator, counter Coun
 	return g
 }
 
-// refusal is the answer to a login that a limit refused.
-type refusal struct {
-	reason     string // for the log
-	status     int
-	retryAfter time.Duration
-	detail     string
-}
-
-// attempt is one request to the login route, shared by the route's
-// wrapper and the Authenticator through the request context.
-type attempt struct {
-	refused *refusal
-}
-
-type attemptKey struct{}
-
-// errRefused is what Authenticate returns for a login a limit refused;
-// the route's wrapper answers it, so that simplejwt's answer is dropped.
-var errRefused = errors.New("tokenserver: login refused by a limit")
-
 // Authenticate checks username and password within the limits, in this
 // order: a login is refused at once when every check slot is taken and
 // the queue is full (503), or when the account or the address has already
@@ -149,27 +128,20 @@ var errRefused = errors.New("tokenserver: login refused by a limit")
 // when concurrent attempts took a counter past its limit meanwhile (429),
 // so that only failed logins stay counted.
 func (g *loginGuard) Authenticate(ctx context.Context, username, password string) (string, map[string]any, error) {
-	a, _ := ctx.Value(attemptKey{}).(*attempt)
-	if a == nil {
-		// Not through the login route: nobody could answer a refusal.
-		return g.accounts.Authenticate(ctx, username, password)
-	}
 	if g.full() {
-		a.refused = busy()
-		return "", nil, errRefused
+		return "", nil, busy(ctx)
 	}
 	client, _ := clientFrom(ctx)
 	keys := []string{"user:" + hashName(username), "addr:" + addrKey(client)}
-	if !g.count(ctx, a, keys, 0) {
-		return "", nil, errRefused
+	if err := g.count(ctx, keys, 0); err != nil {
+		return "", nil, err
 	}
 	if !g.acquire(ctx) {
-		a.refused = busy()
-		return "", nil, errRefused
+		return "", nil, busy(ctx)
 	}
 	defer func() { <-g.slots }()
-	if !g.count(ctx, a, keys, 1) {
-		return "", nil, errRefused
+	if err := g.count(ctx, keys, 1); err != nil {
+		return "", nil, err
 	}
 	sub, extra, err := g.accounts.Authenticate(ctx, username, password)
 	if !errors.Is(err, jwt.ErrNoActiveAccount) {
@@ -179,11 +151,11 @@ func (g *loginGuard) Authenticate(ctx context.Context, username, password string
 }
 
 // count adds delta, 0 to look or 1 to count an attempt, to the counters
-// of keys, the account's and the address's, and reports whether the
-// attempt may go on. It may not when a counter has reached its limit
-// (after the attempt: gone past it) or failed; then it has set a's
-// refusal, and taken back what it added.
-func (g *loginGuard) count(ctx context.Context, a *attempt, keys []string, delta int64) bool {
+// of keys, the account's and the address's, and returns the refusal of the
+// attempt, or nil when it may go on. It is refused when a counter has
+// reached its limit (after the attempt: gone past it) or failed; then
+// count has taken back what it added.
+func (g *loginGuard) count(ctx context.Context, keys []string, delta int64) error {
 	limits := [2]int64{g.perAccount, g.perAddress}
 	var wait time.Duration
 	for i, k := range keys {
@@ -193,21 +165,19 @@ func (g *loginGuard) count(ctx context.Context, a *attempt, keys []string, delta
 				g.refund(ctx, keys[:i])
 			}
 			g.log.LogAttrs(ctx, slog.LevelError, "login limits: counter failed", slog.String("error", err.Error()))
-			a.refused = &refusal{"login_counter_failed", http.StatusServiceUnavailable, time.Second, unavailable}
-			return false
+			return refuse(ctx, "login_counter_failed", jwt.ErrUnavailable, time.Second)
 		}
 		if n-delta >= limits[i] {
 			wait = max(wait, left)
 		}
 	}
 	if wait == 0 {
-		return true
+		return nil
 	}
 	if delta != 0 {
 		g.refund(ctx, keys)
 	}
-	a.refused = &refusal{"login_throttled", http.StatusTooManyRequests, wait, throttled(wait)}
-	return false
+	return refuse(ctx, "login_throttled", simplejwt.ErrThrottled, wait)
 }
 
 // refund takes back an attempt counted on keys. It must not be lost to a
@@ -248,72 +218,51 @@ func (g *loginGuard) acquire(ctx context.Context) bool {
 	}
 }
 
-// route wraps the login route, h being the token routes, so that a login
-// a limit refused is answered 429 or 503, with Retry-After, in place of
-// the answer h gives it.
+// route wraps the login route, h being the token routes, so that a flood
+// of logins is refused before its bodies are read or its counters
+// touched, the cheapest answer there is: with 503 and Retry-After, as
+// simplejwt answers the refusal of busy.
 func (g *loginGuard) route(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/token/" || r.Method != http.MethodPost {
+		if r.URL.Path != "/api/token/" || r.Method != http.MethodPost || !g.full() {
 			h.ServeHTTP(w, r)
 			return
 		}
-		a := new(attempt)
-		if g.full() {
-			// A flood of logins is refused before its bodies are read
-			// or its counters touched: the cheapest answer there is.
-			a.refused = busy()
-		} else {
-			h.ServeHTTP(&refusable{ResponseWriter: w, a: a}, r.WithContext(context.WithValue(r.Context(), attemptKey{}, a)))
-		}
-		if a.refused != nil {
-			info := requestFrom(r.Context())
-			info.mu.Lock()
-			info.refused = a.refused.reason
-			info.mu.Unlock()
-			w.Header().Set("Cache-Control", "no-store")
-			w.Header().Set("Retry-After", strconv.FormatInt(seconds(a.refused.retryAfter), 10))
-			writeJSON(w, a.refused.status, map[string]any{"detail": a.refused.detail})
-		}
+		wait := busyWait()
+		refuse(r.Context(), "login_busy", jwt.ErrUnavailable, wait)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Retry-After", strconv.FormatInt(seconds(wait), 10))
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": unavailable})
 	})
 }
 
-// refusable drops the answer of the token routes to a refused login.
-type refusable struct {
-	http.ResponseWriter
-	a *attempt
-}
-
-func (w *refusable) WriteHeader(code int) {
-	if w.a.refused == nil {
-		w.ResponseWriter.WriteHeader(code)
-	}
-}
-
-func (w *refusable) Write(b []byte) (int, error) {
-	if w.a.refused != nil {
-		return len(b), nil
-	}
-	return w.ResponseWriter.Write(b)
+// refuse returns the refusal of a login for reason, an error wrapping why
+// (what simplejwt answers: simplejwt.ErrThrottled or jwt.ErrUnavailable)
+// with wait for its Retry-After, and tells the access log the reason.
+func refuse(ctx context.Context, reason string, why error, wait time.Duration) error {
+	info := requestFrom(ctx)
+	info.mu.Lock()
+	info.refused = reason
+	info.mu.Unlock()
+	return simplejwt.RetryAfter(fmt.Errorf("tokenserver: %s: %w", reason, why), wait)
 }
 
 // busy is the refusal of a login that finds every slot taken and the
-// queue full. Its Retry-After is 1 or 2 seconds at random, so that the
-// clients that wait as they are told do not all come back at once.
-func busy() *refusal {
-	return &refusal{"login_busy", http.StatusServiceUnavailable, time.Duration(1+rand.N(2)) * time.Second, unavailable}
+// queue full.
+func busy(ctx context.Context) error {
+	return refuse(ctx, "login_busy", jwt.ErrUnavailable, busyWait())
 }
 
-// The details of the refusals. The 429 one is Django REST framework's
-// throttling message, which clients of SimpleJWT may already show.
+// busyWait is the Retry-After of a login refused for want of a slot: 1 or
+// 2 seconds at random, so that the clients that wait as they are told do
+// not all come back at once.
+func busyWait() time.Duration {
+	return time.Duration(1+rand.N(2)) * time.Second
+}
+
+// unavailable is the detail of the answer to a flood of logins: Django
+// REST framework's, as simplejwt answers jwt.ErrUnavailable.
 const unavailable = "Service temporarily unavailable, try again later."
-
-func throttled(wait time.Duration) string {
-	s := seconds(wait)
-	if s == 1 {
-		return "Request was throttled. Expected available in 1 second."
-	}
-	return "Request was throttled. Expected available in " + strconv.FormatInt(s, 10) + " seconds."
-}
 
 // seconds is d in whole seconds, rounded up, at least 1: the value of a
 // Retry-After header.
