@@ -43,7 +43,9 @@ type Session struct {
 // a logout, and after the Store has lost its memory (a Redis restarted
 // without persistence), its tokens are refused, never trusted. A Store
 // fails closed: any failure to answer is an error, and the pair manager
-// refuses the token.
+// refuses the token. An error of a Store that cannot answer for now, such
+// as one whose server is down or slow, matches ErrUnavailable, unless it
+// is the error of the caller's context.
 //
 // Every session is kept until its Expires time and is gone once that time
 // has passed, the store's clock deciding. Ending a session keeps it, ended,

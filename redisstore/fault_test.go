@@ -65,6 +65,7 @@ type tally struct {
 	calls, ok, failed int
 	late              int           // calls started after the fault
 	revoked           int           // failures that said the token was revoked
+	unexplained       int           // failures neither unavailable nor past their deadline
 	lateOK            int           // successes of calls started after the fault
 	slowest           time.Duration // the longest call that ended after the fault
 }
@@ -88,6 +89,9 @@ func (c *tally) add(err error, late, ended bool, took time.Duration) {
 		c.failed++
 		if errors.Is(err, jwt.ErrRevoked) {
 			c.revoked++
+		}
+		if !errors.Is(err, jwt.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) {
+			c.unexplained++
 		}
 	}
 	if ended {
@@ -165,6 +169,7 @@ func TestFaultKilled(t *testing.T) {
 	assert.Positive(t, c.failed, "the calls after the kill failed")
 	assert.Zero(t, c.lateOK, "no call succeeds once Redis is dead")
 	assert.Zero(t, c.revoked, "a dead store is an error, not a logout")
+	assert.Zero(t, c.unexplained, "a dead store is unavailable (jwt.ErrUnavailable), or the call's deadline passed")
 	assert.Less(t, c.slowest, 2*time.Second, "calls return by their deadline")
 }
 
@@ -234,6 +239,7 @@ func TestFaultStalled(t *testing.T) {
 			_, err = store.List(context.Background(), "user-a")
 			byTimeout := time.Since(start)
 			require.ErrorIs(t, err, context.DeadlineExceeded)
+			require.ErrorIs(t, err, jwt.ErrUnavailable, "no reply within Config.Timeout")
 			srv.Resume()
 
 			t.Logf("stalled, %s: Pairs.Refresh with a %v deadline returned after %v; Store.List with Config.Timeout %v after %v",

@@ -295,9 +295,9 @@ func call[T any](ctx context.Context, s *Store, name string, op func(context.Con
 		return r.v, err // the caller's own context: its error, as the contract says
 	}
 	if ctx.Err() != nil {
-		return r.v, fmt.Errorf("redisstore: %s: no reply within %v: %w", name, s.timeout, context.DeadlineExceeded)
+		return r.v, fmt.Errorf("redisstore: %s: no reply within %v: %w (%w)", name, s.timeout, jwt.ErrUnavailable, context.DeadlineExceeded)
 	}
-	return r.v, fmt.Errorf("redisstore: %s: %w", name, r.err)
+	return r.v, fmt.Errorf("redisstore: %s: %w: %w", name, jwt.ErrUnavailable, r.err)
 }
 
 // millis returns t in Unix milliseconds, or "" for the zero time.

@@ -140,7 +140,7 @@ func TestFaultDown(t *testing.T) {
 		for round := range 2 {
 			pair, sid, ses := f.issue(t, fmt.Sprintf("alice-%d", round))
 			f.proxy.Down()
-			longest := failAll(t, f.calls(pair, sid, round), 2*time.Second, time.Second, nil)
+			longest := failAll(t, f.calls(pair, sid, round), 2*time.Second, time.Second, jwt.ErrUnavailable)
 			t.Logf("%s down: every call failed, the slowest in %v", srv.name, longest.Round(time.Millisecond))
 			f.proxy.Up()
 			f.recovered(t, pair, sid, ses)

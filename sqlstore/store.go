@@ -466,7 +466,7 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("sqlstore: %s: %w", op, ctx.Err())
 	}
-	return fmt.Errorf("sqlstore: %s: %w", op, err)
+	return fmt.Errorf("sqlstore: %s: %w: %w", op, jwt.ErrUnavailable, err)
 }
 
 // validIDs reports whether every id fits the id columns of both dialects:
