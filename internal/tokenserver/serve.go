@@ -41,8 +41,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ConnState:         cl.track,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnState: func(c net.Conn, state http.ConnState) {
+			cl.track(c, state)
+			if s.connState != nil {
+				s.connState(c, state)
+			}
+		},
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		// Requests keep running through the shutdown; only the
 		// budget's end cuts them off.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },

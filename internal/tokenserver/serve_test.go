@@ -74,11 +74,23 @@ func (c *conn) closed() bool {
 // the cap a new client gets in by taking the place of the connection idle
 // longest, which is closed.
 func TestIdleConnectionsDoNotLockClientsOut(t *testing.T) {
-	sv := serve(t, newTestServer(t, Config{MaxConns: 2}))
+	s := newTestServer(t, Config{MaxConns: 2})
+	// The server records a connection idle only after its answer has
+	// gone out: wait for it, or a busy machine may dial the third
+	// client first and find none idle.
+	idle := make(chan struct{}, 4)
+	s.connState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateIdle {
+			idle <- struct{}{}
+		}
+	}
+	sv := serve(t, s)
 	a := dial(t, sv.addr)
 	assert.Equal(t, 200, a.get(t, "/healthz").StatusCode)
+	<-idle
 	b := dial(t, sv.addr)
 	assert.Equal(t, 200, b.get(t, "/healthz").StatusCode)
+	<-idle
 	c := dial(t, sv.addr)
 	assert.Equal(t, 200, c.get(t, "/healthz").StatusCode, "the third client is served")
 	assert.True(t, a.closed(), "the connection idle longest made room")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"sync/atomic"
@@ -122,6 +123,10 @@ type Server struct {
 
 	draining atomic.Bool  // set when the shutdown starts
 	inFlight atomic.Int64 // requests being served
+
+	// connState, when set, is told of each change of a connection's
+	// state once the connection cap has recorded it (tests).
+	connState func(net.Conn, http.ConnState)
 }
 
 // New returns the server configured by cfg.
