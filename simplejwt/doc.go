@@ -47,6 +47,23 @@
 // an active account and an error wrapping [jwt.ErrNoActiveAccount]
 // otherwise, an empty id included.
 //
+// # Limiting logins
+//
+// A password check is slow on purpose, and guessing must be too. An
+// Authenticator that limits logins refuses one for now with an error
+// wrapping [ErrThrottled] (too many failures for the username or from
+// the address: 429) or [jwt.ErrUnavailable] (too many checks at once: 503),
+// and tells the client when to come back with [RetryAfter]:
+//
+//	if failures(username) >= 10 {
+//		return "", nil, simplejwt.RetryAfter(simplejwt.ErrThrottled, window.Sub(now))
+//	}
+//
+// The answers are Django REST framework's, with Retry-After: {"detail":
+// "Request was throttled. Expected available in 42 seconds."} and
+// {"detail": "Service temporarily unavailable, try again later."}. The
+// second is also the answer when the Store cannot answer for now.
+//
 // # Deactivated accounts
 //
 // The Handler asks the Authenticator only at login. A refresh token
