@@ -45,8 +45,11 @@ var ErrThrottled = errors.New("simplejwt: too many login attempts")
 // RetryAfter returns err with the time after which the client may try
 // again. The Handler sends it, in whole seconds rounded up, in the
 // Retry-After header of its 429 and 503 answers; an error that carries
-// none is answered with Retry-After: 1.
+// none is answered with Retry-After: 1. RetryAfter(nil, d) is nil.
 func RetryAfter(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
 	return &retryError{err: err, after: d}
 }
 

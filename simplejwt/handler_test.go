@@ -432,6 +432,13 @@ func TestKeysUnavailable(t *testing.T) {
 	}
 }
 
+func TestRetryAfter(t *testing.T) {
+	assert.NoError(t, simplejwt.RetryAfter(nil, time.Second), "no error, no wait")
+	err := simplejwt.RetryAfter(simplejwt.ErrThrottled, time.Minute)
+	assert.ErrorIs(t, err, simplejwt.ErrThrottled)
+	assert.Equal(t, simplejwt.ErrThrottled.Error(), err.Error())
+}
+
 // tokenCase is a row of the token tables of contract §3.2–3.4.
 type tokenCase struct {
 	name   string
