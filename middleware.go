@@ -294,7 +294,7 @@ func (m *Middleware) answer(w http.ResponseWriter, r *http.Request, err error) {
 		writeAnswer(w, http.StatusUnauthorized, m.invalidRequest,
 			`{"detail":"Authorization header must contain two space-delimited values","code":"bad_authorization_header"}`)
 	default:
-		msg := accessMessage(err)
+		msg := TokenMessage(err)
 		if msg == "" || errors.Is(err, ErrUnavailable) {
 			w.Header().Set("Retry-After", "1")
 			writeAnswer(w, http.StatusServiceUnavailable, "", `{"detail":"Service temporarily unavailable, try again later."}`)
@@ -317,10 +317,13 @@ func writeAnswer(w http.ResponseWriter, status int, challenge, body string) {
 	io.WriteString(w, body)
 }
 
-// accessMessage returns SimpleJWT's message for a token error, a JSON
-// string's contents with nothing to escape, or "" for an error that is
-// not about the token, such as a Store's.
-func accessMessage(err error) string {
+// TokenMessage returns the message Django REST framework SimpleJWT gives
+// for the token error err ("Token is expired", "Token is blacklisted",
+// "Token is invalid", …), or "" for an error that is not about the token,
+// such as a Store's. The message is text that needs no escaping in JSON.
+// The Middleware and the SimpleJWT routes answer with it; an ErrorHandler
+// may too.
+func TokenMessage(err error) string {
 	is := func(targets ...error) bool {
 		for _, t := range targets {
 			if errors.Is(err, t) {

@@ -838,3 +838,40 @@ type failingKeys struct{ err error }
 func (k failingKeys) VerifierFor(context.Context, jwt.Header) (jwt.Verifier, error) {
 	return nil, k.err
 }
+
+// TestTokenMessage pins SimpleJWT's message for each token error, wrapped
+// as the checks wrap them, and "" for errors that are not about the token.
+func TestTokenMessage(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{jwt.ErrExpired, "Token is expired"},
+		{jwt.ErrSessionExpired, "Token is expired"},
+		{jwt.ErrRevoked, "Token is blacklisted"},
+		{jwt.ErrMissingExpiry, "Token has no 'exp' claim"},
+		{jwt.ErrMissingID, "Token has no id"},
+		{jwt.ErrMissingTokenType, "Token has no type"},
+		{jwt.ErrWrongTokenType, "Token has wrong type"},
+		{jwt.ErrMalformed, "Token is invalid"},
+		{jwt.ErrTooLarge, "Token is invalid"},
+		{jwt.ErrAlgorithm, "Token is invalid"},
+		{jwt.ErrCritical, "Token is invalid"},
+		{jwt.ErrUnknownKey, "Token is invalid"},
+		{jwt.ErrSignature, "Token is invalid"},
+		{jwt.ErrNotYetValid, "Token is invalid"},
+		{jwt.ErrIssuedInFuture, "Token is invalid"},
+		{jwt.ErrIssuer, "Token is invalid"},
+		{jwt.ErrAudience, "Token is invalid"},
+		{jwt.ErrSubject, "Token is invalid"},
+		{jwt.ErrType, "Token is invalid"},
+		{errors.New("store down"), ""},
+		{context.DeadlineExceeded, ""},
+		{nil, ""},
+	} {
+		assert.Equal(t, tt.want, jwt.TokenMessage(tt.err), "%v", tt.err)
+		if tt.err != nil {
+			assert.Equal(t, tt.want, jwt.TokenMessage(fmt.Errorf("checking: %w", tt.err)), "wrapped %v", tt.err)
+		}
+	}
+}

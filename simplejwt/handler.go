@@ -310,43 +310,12 @@ func (h *Handler) blacklist(w http.ResponseWriter, r *http.Request, v []string) 
 // or, when err is not about the token (a Store failure) or may be about a
 // good token (a key set that cannot answer), as failed does.
 func (h *Handler) tokenError(w http.ResponseWriter, err error) {
-	msg := tokenMessage(err)
+	msg := jwt.TokenMessage(err)
 	if msg == "" || errors.Is(err, jwt.ErrUnavailable) {
 		failed(w, err)
 		return
 	}
 	h.unauthorized(w, object{{"detail", msg}, {"code", "token_not_valid"}})
-}
-
-// tokenMessage returns SimpleJWT's message for a token error, or "" for
-// an error that is not about the token.
-func tokenMessage(err error) string {
-	is := func(targets ...error) bool {
-		for _, t := range targets {
-			if errors.Is(err, t) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case is(jwt.ErrExpired, jwt.ErrSessionExpired):
-		return "Token is expired"
-	case is(jwt.ErrRevoked):
-		return "Token is blacklisted"
-	case is(jwt.ErrMissingExpiry):
-		return "Token has no 'exp' claim"
-	case is(jwt.ErrMissingID):
-		return "Token has no id"
-	case is(jwt.ErrMissingTokenType):
-		return "Token has no type"
-	case is(jwt.ErrWrongTokenType):
-		return "Token has wrong type"
-	case is(jwt.ErrMalformed, jwt.ErrTooLarge, jwt.ErrAlgorithm, jwt.ErrCritical, jwt.ErrUnknownKey, jwt.ErrSignature,
-		jwt.ErrNotYetValid, jwt.ErrIssuedInFuture, jwt.ErrIssuer, jwt.ErrAudience, jwt.ErrSubject, jwt.ErrType):
-		return "Token is invalid"
-	}
-	return ""
 }
 
 // unauthorized answers 401 with the WWW-Authenticate challenge and body.
