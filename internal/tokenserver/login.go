@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,10 @@ type LoginLimits struct {
 	Concurrency int
 	// Queue is the most logins that wait for a slot. Zero means twice
 	// Concurrency; negative means none wait.
+	//
+	// One client address (an IPv6 client's /64) holds at most half of
+	// the places, slots and queue together, and at least one: a flood of
+	// logins from one address leaves room for the others.
 	Queue int
 
 	// FailuresPerAccount is how many failed logins one username may have
@@ -77,6 +82,9 @@ type loginGuard struct {
 	slots      chan struct{}
 	queue      int64
 	waiting    atomic.Int64
+	perClient  int // places, slots and queue, that one client may hold
+	mu         sync.Mutex
+	held       map[string]int // places held, by client address key
 	perAccount int64
 	perAddress int64
 	window     time.Duration
@@ -100,6 +108,8 @@ func newLoginGuard(l LoginLimits, accounts simplejwt.Authenticator, counter Coun
 		counter:    counter,
 		slots:      make(chan struct{}, n),
 		queue:      int64(q),
+		perClient:  max(1, (n+q)/2),
+		held:       make(map[string]int),
 		perAccount: int64(l.FailuresPerAccount),
 		perAddress: int64(l.FailuresPerAddress),
 		window:     l.Window,
@@ -119,10 +129,10 @@ func newLoginGuard(l LoginLimits, accounts simplejwt.Authenticator, counter Coun
 
 // Authenticate checks username and password within the limits, in this
 // order: a login is refused at once when every check slot is taken and
-// the queue is full (503), or when the account or the address has already
-// reached its limit (429); otherwise it takes a slot, waiting in the
-// queue if need be, and counts itself on both counters before the
-// password is checked. Counting while it holds a slot means that at most
+// the queue is full (503), when the account or the address has already
+// reached its limit (429), or when its client holds as many places as one
+// may (503); otherwise it takes a slot, waiting in the queue if need be,
+// and counts itself on both counters before the password is checked. Counting while it holds a slot means that at most
 // as many attempts as there are slots, on each instance, are counted but
 // not yet decided. The count is taken back when the attempt succeeds, or
 // when concurrent attempts took a counter past its limit meanwhile (429),
@@ -132,10 +142,15 @@ func (g *loginGuard) Authenticate(ctx context.Context, username, password string
 		return "", nil, busy(ctx)
 	}
 	client, _ := clientFrom(ctx)
-	keys := []string{"user:" + hashName(username), "addr:" + addrKey(client)}
+	addr := addrKey(client)
+	keys := []string{"user:" + hashName(username), "addr:" + addr}
 	if err := g.count(ctx, keys, 0); err != nil {
 		return "", nil, err
 	}
+	if !g.hold(addr) {
+		return "", nil, busy(ctx)
+	}
+	defer g.release(addr)
 	if !g.acquire(ctx) {
 		return "", nil, busy(ctx)
 	}
@@ -195,6 +210,27 @@ func (g *loginGuard) refund(ctx context.Context, keys []string) {
 // is full: a login now would be refused.
 func (g *loginGuard) full() bool {
 	return len(g.slots) == cap(g.slots) && g.waiting.Load() >= g.queue
+}
+
+// hold takes a place, a slot or one in the queue, for the client address
+// key addr, and reports false when the client holds perClient already.
+func (g *loginGuard) hold(addr string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held[addr] >= g.perClient {
+		return false
+	}
+	g.held[addr]++
+	return true
+}
+
+// release gives back a place that hold took.
+func (g *loginGuard) release(addr string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.held[addr]--; g.held[addr] == 0 {
+		delete(g.held, addr)
+	}
 }
 
 // acquire takes a password check slot: at once, or after waiting for one

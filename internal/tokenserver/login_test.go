@@ -164,7 +164,9 @@ func TestSuccessfulLoginsAreNotCounted(t *testing.T) {
 // counted besides the failures.
 func TestConcurrentGoodLoginsDoNotLockOut(t *testing.T) {
 	counter := &MemoryCounter{}
-	h := newTestServer(t, Config{Login: LoginLimits{FailuresPerAddress: 5, Concurrency: 2, Queue: 20}, Counter: counter})
+	// Places for all 20 from the one address: half of 2 slots and 40 in
+	// the queue.
+	h := newTestServer(t, Config{Login: LoginLimits{FailuresPerAddress: 5, Concurrency: 2, Queue: 40}, Counter: counter})
 	var wg sync.WaitGroup
 	codes := make(chan int, 20)
 	for range 20 {
@@ -208,18 +210,54 @@ func TestLoginFloodAnsweredAtOnce(t *testing.T) {
 		var log syncBuffer
 		h := newTestServer(t, Config{Users: users, Logger: slog.New(slog.NewJSONHandler(&log, nil)), Login: LoginLimits{Concurrency: 1, Queue: 1}})
 		answers := make(chan *httptest.ResponseRecorder, 2)
-		for range 2 {
-			go func() { answers <- login(h, "192.0.2.1:1", "admin", "admin@123") }()
+		for _, peer := range []string{"192.0.2.1:1", "192.0.2.2:1"} {
+			go func() { answers <- login(h, peer, "admin", "admin@123") }()
 		}
 		<-checking
 		synctest.Wait() // the second login waits for the slot
-		w := login(h, "192.0.2.1:1", "admin", "admin@123")
+		w := login(h, "192.0.2.3:1", "admin", "admin@123")
 		status, body := decode(t, w)
 		assert.Equal(t, http.StatusServiceUnavailable, status)
 		assert.Contains(t, []string{"1", "2"}, w.Header().Get("Retry-After"), "spread over two seconds")
 		assert.Equal(t, map[string]any{"detail": "Service temporarily unavailable, try again later."}, body)
 		close(gate)
 		for range 2 {
+			assert.Equal(t, http.StatusOK, (<-answers).Code)
+		}
+		assert.Contains(t, log.String(), `"outcome":"login_busy"`)
+	})
+}
+
+// TestLoginFloodFromOneAddressLeavesRoom checks that one client address
+// holds at most half of the places, slots and queue together: with one
+// slot and two places in the queue, a second login from the address that
+// holds the slot is refused at once, and two other clients still get in.
+func TestLoginFloodFromOneAddressLeavesRoom(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		users := testUsers(t)
+		gate := make(chan struct{})
+		checking := make(chan struct{}, 4)
+		users.derive = func(pw string, salt []byte, iter int) []byte {
+			checking <- struct{}{}
+			<-gate
+			return derivePBKDF2(pw, salt, iter)
+		}
+		var log syncBuffer
+		h := newTestServer(t, Config{Users: users, Logger: slog.New(slog.NewJSONHandler(&log, nil)), Login: LoginLimits{Concurrency: 1, Queue: 2}})
+		answers := make(chan *httptest.ResponseRecorder, 3)
+		go func() { answers <- login(h, "192.0.2.1:1", "admin", "admin@123") }()
+		<-checking // 192.0.2.1 holds the slot
+
+		w := login(h, "192.0.2.1:2", "admin", "admin@123")
+		assert.Equal(t, http.StatusServiceUnavailable, w.Code, "a second place for 192.0.2.1")
+		assert.NotEmpty(t, w.Header().Get("Retry-After"))
+		for _, peer := range []string{"192.0.2.2:1", "[2001:db8::1]:1"} {
+			go func() { answers <- login(h, peer, "admin", "admin@123") }()
+		}
+		synctest.Wait() // both wait in the queue
+		assert.Equal(t, http.StatusServiceUnavailable, login(h, "192.0.2.3:1", "admin", "admin@123").Code, "every place is taken")
+		close(gate)
+		for range 3 {
 			assert.Equal(t, http.StatusOK, (<-answers).Code)
 		}
 		assert.Contains(t, log.String(), `"outcome":"login_busy"`)

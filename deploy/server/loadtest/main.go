@@ -13,9 +13,15 @@
 //	          as many more and report what the server did with them
 //	shutdown  put -logins logins and as many /hello/ requests in flight,
 //	          send SIGTERM to -pid, and count the answers
+//	guess     -logins clients guess passwords from 127.0.0.1, each sending
+//	          its next guess as soon as it has its answer, for usernames of
+//	          their own (password spraying) or, with -target, for that one,
+//	          while admin logs in with the right password from 127.0.0.2,
+//	          again half a second after each answer: what the guesses got,
+//	          and how admin fared
 //
-// The demo account admin / admin@123 must exist, and the limits on
-// failed logins are never reached: every login succeeds.
+// The demo account admin / admin@123 must exist. Outside guess mode the
+// limits on failed logins are never reached: every login succeeds.
 package main
 
 import (
@@ -40,15 +46,16 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "flood", "flood, conns or shutdown")
+	mode := flag.String("mode", "flood", "flood, conns, shutdown or guess")
 	base := flag.String("url", "http://127.0.0.1:8000", "the server")
 	rate := flag.Int("rate", 50, "flood: requests per second to /hello/, and as many refreshes")
-	logins := flag.Int("logins", 200, "flood, shutdown: concurrent clients logging in")
-	dur := flag.Duration("duration", 10*time.Second, "flood: length of each phase")
+	logins := flag.Int("logins", 200, "flood, shutdown, guess: concurrent clients logging in")
+	dur := flag.Duration("duration", 10*time.Second, "flood: length of each phase; guess: length of the guessing")
 	patient := flag.Bool("retry-after", true, "flood: the login clients wait as Retry-After says before trying again; false: at once, as an attacker would")
 	jitter := flag.Bool("jitter", false, "flood: the login clients wait up to twice what Retry-After says, at random, as clients that spread their retries do")
 	conns := flag.Int("conns", 1000, "conns: idle connections to open")
 	pid := flag.Int("pid", 0, "conns, shutdown: the server's process id")
+	target := flag.String("target", "", "guess: the username whose password is guessed; empty: a new one for each guess")
 	flag.Parse()
 	var err error
 	switch *mode {
@@ -58,6 +65,8 @@ func main() {
 		err = idleConns(*base, *conns, *pid)
 	case "shutdown":
 		err = shutdown(*base, *logins, *pid)
+	case "guess":
+		err = guess(*base, *logins, *dur, *target)
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -404,5 +413,54 @@ func shutdown(base string, logins, pid int) error {
 	fmt.Printf("%d logins and %d /hello/ in flight at SIGTERM: answers %v; new connections refused after %v; last answer %v after the signal; process gone after %v\n",
 		logins, logins, counts, refusedAfter.Round(time.Millisecond), (last - signalled.Sub(start)).Round(time.Millisecond),
 		time.Since(signalled).Round(time.Millisecond))
+	return nil
+}
+
+// guess has clients guess passwords from 127.0.0.1, at once after each
+// answer, for target or, when it is empty, for a new username each time,
+// and admin log in, with the right password, from 127.0.0.2, again half a
+// second after each answer.
+func guess(base string, guessers int, dur time.Duration, target string) error {
+	from := func(ip string, conns int) *http.Client {
+		c := client(conns)
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+		c.Transport.(*http.Transport).DialContext = d.DialContext
+		return c
+	}
+	attacker, user := from("127.0.0.1", guessers), from("127.0.0.2", 4)
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	var guesses, logins sample
+	var wg sync.WaitGroup
+	for i := range guessers {
+		wg.Go(func() {
+			for n := 0; ctx.Err() == nil; n++ {
+				start := time.Now()
+				username := target
+				if username == "" {
+					username = fmt.Sprintf("user-%d-%d", i, n)
+				}
+				status, _ := call(attacker, "POST", base+"/api/token/", "", map[string]string{
+					"username": username, "password": fmt.Sprintf("guess-%d-%d", i, n)})
+				guesses.add(time.Since(start), status)
+			}
+		})
+	}
+	for ctx.Err() == nil {
+		start := time.Now()
+		status, _ := call(user, "POST", base+"/api/token/", "", account)
+		logins.add(time.Since(start), status)
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	wg.Wait()
+	what := "the passwords of new usernames"
+	if target != "" {
+		what = target + "'s password"
+	}
+	fmt.Printf("%d clients guessing %s from 127.0.0.1 (%v):\n  guesses  %v\n  admin logging in from 127.0.0.2, half a second after each answer:\n  logins   %v\n",
+		guessers, what, dur, &guesses, &logins)
 	return nil
 }
