@@ -224,6 +224,14 @@ func (g *loginGuard) hold(addr string) bool {
 	return true
 }
 
+// holdsAll reports whether the client address key addr holds as many
+// places as one may: a login from it now would be refused.
+func (g *loginGuard) holdsAll(addr string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.held[addr] >= g.perClient
+}
+
 // release gives back a place that hold took.
 func (g *loginGuard) release(addr string) {
 	g.mu.Lock()
@@ -256,11 +264,17 @@ func (g *loginGuard) acquire(ctx context.Context) bool {
 
 // route wraps the login route, h being the token routes, so that a flood
 // of logins is refused before its bodies are read or its counters
-// touched, the cheapest answer there is: with 503 and Retry-After, as
-// simplejwt answers the refusal of busy.
+// touched, the cheapest answer there is, when every place is taken or its
+// client holds as many as one may: with 503 and Retry-After, as simplejwt
+// answers the refusal of busy.
 func (g *loginGuard) route(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/token/" || r.Method != http.MethodPost || !g.full() {
+		if r.URL.Path != "/api/token/" || r.Method != http.MethodPost {
+			h.ServeHTTP(w, r)
+			return
+		}
+		client, _ := clientFrom(r.Context())
+		if !g.full() && !g.holdsAll(addrKey(client)) {
 			h.ServeHTTP(w, r)
 			return
 		}

@@ -251,6 +251,8 @@ func TestLoginFloodFromOneAddressLeavesRoom(t *testing.T) {
 		w := login(h, "192.0.2.1:2", "admin", "admin@123")
 		assert.Equal(t, http.StatusServiceUnavailable, w.Code, "a second place for 192.0.2.1")
 		assert.NotEmpty(t, w.Header().Get("Retry-After"))
+		assert.Equal(t, http.StatusServiceUnavailable, login(h, "192.0.2.1:3", "", "").Code,
+			"refused before its body is read: that body would be 400")
 		for _, peer := range []string{"192.0.2.2:1", "[2001:db8::1]:1"} {
 			go func() { answers <- login(h, peer, "admin", "admin@123") }()
 		}
