@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,4 +191,45 @@ func TestShutdownBudgetRunsOut(t *testing.T) {
 	sv.done <- nil
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "1 requests still in flight"), err.Error())
+}
+
+// gatedListener is a TCP listener whose Close, once called, waits for
+// release before it closes the socket.
+type gatedListener struct {
+	*net.TCPListener
+	once    sync.Once
+	closing chan struct{} // closed when Close is first called
+	release chan struct{}
+}
+
+func (l *gatedListener) Close() error {
+	l.once.Do(func() { close(l.closing) })
+	<-l.release
+	return l.TCPListener.Close()
+}
+
+// TestShutdownClosesListenerBeforeAskingClientsToClose: until the
+// listening socket is closed, answers on open connections do not ask the
+// client to close them. A proxy told to close one opens another for its
+// next request, and one that completes as the socket closes is reset with
+// its request sent, which the proxy does not retry when it is a POST.
+func TestShutdownClosesListenerBeforeAskingClientsToClose(t *testing.T) {
+	s := newTestServer(t, Config{Drain: 5 * time.Second})
+	tcp, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	ln := &gatedListener{TCPListener: tcp, closing: make(chan struct{}), release: make(chan struct{})}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	c := dial(t, tcp.Addr().String())
+	require.False(t, c.get(t, "/healthz").Close)
+
+	stop()
+	<-ln.closing
+	assert.False(t, c.get(t, "/healthz").Close, "asked to close while the socket still takes connections")
+	close(ln.release)
+	require.Eventually(t, func() bool { return c.get(t, "/healthz").Close }, 2*time.Second, 10*time.Millisecond,
+		"once the socket is closed, clients are asked to close")
+	c.Close()
+	require.NoError(t, <-done)
 }
