@@ -221,6 +221,16 @@ func (e *env) postJSON(path string, fields map[string]any) *httptest.ResponseRec
 	return e.do(http.MethodPost, path, "application/json", string(b), nil)
 }
 
+// postJSONTo posts the JSON body to path of h, a Handler other than the
+// env's.
+func postJSONTo(h http.Handler, path, body string) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(w, r)
+	return w
+}
+
 // login returns a pair from the obtain route.
 func (e *env) login(t testing.TB) jwt.Pair {
 	t.Helper()
@@ -423,10 +433,7 @@ func TestKeysUnavailable(t *testing.T) {
 		{"/api/token/verify/", `{"token":"` + pair.Access + `"}`},
 		{"/api/token/blacklist/", `{"refresh":"` + pair.Refresh + `"}`},
 	} {
-		w := httptest.NewRecorder()
-		r := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
-		r.Header.Set("Content-Type", "application/json")
-		h.ServeHTTP(w, r)
+		w := postJSONTo(h, tt.path, tt.body)
 		assertResponse(t, w, 503, unavailable)
 		assert.Equal(t, "1", w.Header().Get("Retry-After"), tt.path)
 	}
@@ -660,10 +667,7 @@ func TestRefresh(t *testing.T) {
 				{"/api/token/verify/", `{"token":"` + pair.Refresh + `"}`},
 				{"/api/token/blacklist/", `{"refresh":"` + pair.Refresh + `"}`},
 			} {
-				w := httptest.NewRecorder()
-				r := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
-				r.Header.Set("Content-Type", "application/json")
-				h.ServeHTTP(w, r)
+				w := postJSONTo(h, tt.path, tt.body)
 				assert.Equal(t, st.status, w.Code, tt.path)
 				assert.Equal(t, st.want, w.Body.String(), tt.path)
 				assert.Equal(t, st.retryAfter, w.Header().Get("Retry-After"), tt.path)

@@ -3,7 +3,6 @@ package tokenserver
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,7 +70,7 @@ func TestPasswordGuessingThrottledPerAccount(t *testing.T) {
 	h := newTestServer(t, Config{
 		Login:   LoginLimits{FailuresPerAccount: 3, FailuresPerAddress: 100, Window: time.Minute},
 		Counter: &MemoryCounter{Now: c.Now},
-		Logger:  slog.New(slog.NewJSONHandler(&log, nil)),
+		Logger:  newJSONLogger(&log),
 	})
 	for i, peer := range []string{"192.0.2.1:1", "192.0.2.2:1", "192.0.2.3:1"} {
 		assert.Equal(t, http.StatusUnauthorized, login(h, peer, "admin", "guess").Code, "guess %d", i)
@@ -194,21 +193,28 @@ func TestLoginLimitsDefaults(t *testing.T) {
 	assert.Equal(t, int64(0), g.queue)
 }
 
+// gatedUsers returns the test accounts with password checks that each
+// send on checking when they start and wait until gate is closed.
+func gatedUsers(t *testing.T) (users *Users, checking, gate chan struct{}) {
+	users = testUsers(t)
+	gate = make(chan struct{})
+	checking = make(chan struct{}, 4)
+	users.derive = func(pw string, salt []byte, iter int) []byte {
+		checking <- struct{}{}
+		<-gate
+		return derivePBKDF2(pw, salt, iter)
+	}
+	return users, checking, gate
+}
+
 // TestLoginFloodAnsweredAtOnce checks the bound on password checks: with
 // one check at a time and one login waiting, a third login is answered
 // 503 with Retry-After at once, and the first two succeed.
 func TestLoginFloodAnsweredAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		users := testUsers(t)
-		gate := make(chan struct{})
-		checking := make(chan struct{}, 4)
-		users.derive = func(pw string, salt []byte, iter int) []byte {
-			checking <- struct{}{}
-			<-gate
-			return derivePBKDF2(pw, salt, iter)
-		}
+		users, checking, gate := gatedUsers(t)
 		var log syncBuffer
-		h := newTestServer(t, Config{Users: users, Logger: slog.New(slog.NewJSONHandler(&log, nil)), Login: LoginLimits{Concurrency: 1, Queue: 1}})
+		h := newTestServer(t, Config{Users: users, Logger: newJSONLogger(&log), Login: LoginLimits{Concurrency: 1, Queue: 1}})
 		answers := make(chan *httptest.ResponseRecorder, 2)
 		for _, peer := range []string{"192.0.2.1:1", "192.0.2.2:1"} {
 			go func() { answers <- login(h, peer, "admin", "admin@123") }()
@@ -234,16 +240,9 @@ func TestLoginFloodAnsweredAtOnce(t *testing.T) {
 // holds the slot is refused at once, and two other clients still get in.
 func TestLoginFloodFromOneAddressLeavesRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		users := testUsers(t)
-		gate := make(chan struct{})
-		checking := make(chan struct{}, 4)
-		users.derive = func(pw string, salt []byte, iter int) []byte {
-			checking <- struct{}{}
-			<-gate
-			return derivePBKDF2(pw, salt, iter)
-		}
+		users, checking, gate := gatedUsers(t)
 		var log syncBuffer
-		h := newTestServer(t, Config{Users: users, Logger: slog.New(slog.NewJSONHandler(&log, nil)), Login: LoginLimits{Concurrency: 1, Queue: 2}})
+		h := newTestServer(t, Config{Users: users, Logger: newJSONLogger(&log), Login: LoginLimits{Concurrency: 1, Queue: 2}})
 		answers := make(chan *httptest.ResponseRecorder, 3)
 		go func() { answers <- login(h, "192.0.2.1:1", "admin", "admin@123") }()
 		<-checking // 192.0.2.1 holds the slot
@@ -271,7 +270,7 @@ func TestLoginFloodFromOneAddressLeavesRoom(t *testing.T) {
 // them through uncounted.
 func TestCounterFailureRefusesLogins(t *testing.T) {
 	var log syncBuffer
-	h := newTestServer(t, Config{Counter: failingCounter{}, Logger: slog.New(slog.NewJSONHandler(&log, nil))})
+	h := newTestServer(t, Config{Counter: failingCounter{}, Logger: newJSONLogger(&log)})
 	w := login(h, "192.0.2.1:1", "admin", "admin@123")
 	status, body := decode(t, w)
 	assert.Equal(t, http.StatusServiceUnavailable, status)
